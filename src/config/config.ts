@@ -1,0 +1,113 @@
+import path from 'node:path';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type AgendaBackend = 'postgres' | 'mongodb';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Everything the process reads from its environment, validated once at start. */
+export interface Config {
+  nodeEnv: NodeEnv;
+  port: number;
+  /** Absent: start the embedded PostgreSQL in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Absent outside production: one is generated and kept in `dataDir`. */
+  adminToken: string | undefined;
+  agendaBackend: AgendaBackend;
+  mongodbUrl: string | undefined;
+  logLevel: LogLevel;
+  introspection: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`Invalid environment variable ${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `${JSON.stringify(raw)} is not one of ${allowed.join(', ')}`);
+  }
+  return raw as T;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+function parsePort(env: Env): number {
+  const raw = optional(env, 'PORT');
+  if (raw === undefined) return 4000;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) {
+    throw new ConfigError('PORT', `${JSON.stringify(raw)} is not a port number (0-65535)`);
+  }
+  return port;
+}
+
+function parseUrl(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a URL');
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return raw;
+}
+
+function parseBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `${JSON.stringify(raw)} is not true or false`);
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const nodeEnv = oneOf<NodeEnv>(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
+  const production = nodeEnv === 'production';
+
+  const adminToken = optional(env, 'ADMIN_TOKEN');
+  if (adminToken === undefined && production) {
+    throw new ConfigError('ADMIN_TOKEN', 'is required in production');
+  }
+  if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError('ADMIN_TOKEN', `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+  }
+
+  const agendaBackend = oneOf<AgendaBackend>(env, 'AGENDA_BACKEND', ['postgres', 'mongodb'], 'postgres');
+  const mongodbUrl = parseUrl(env, 'MONGODB_URL', ['mongodb:', 'mongodb+srv:']);
+  if (agendaBackend === 'mongodb' && mongodbUrl === undefined) {
+    throw new ConfigError('MONGODB_URL', 'is required when AGENDA_BACKEND=mongodb');
+  }
+
+  return {
+    nodeEnv,
+    port: parsePort(env),
+    databaseUrl: parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: path.resolve(cwd, optional(env, 'PARLEY_DATA_DIR') ?? '.parley-data'),
+    adminToken,
+    agendaBackend,
+    mongodbUrl,
+    logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    introspection: parseBoolean(env, 'PARLEY_INTROSPECTION', !production),
+  };
+}
