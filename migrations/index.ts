@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261127000000_foundation } from './Migration20261127000000_foundation';
+
+/** Every migration, in order. Add new ones here too: the ORM is given this list, not a folder glob. */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
+];

@@ -1,0 +1,72 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ADMIN, ANONYMOUS, type Principal } from '../domain/auth/principal';
+import type { Clock } from '../domain/clock';
+import { unauthenticated } from '../domain/errors';
+import type { AgentEntity } from '../entities/agent.entity';
+import { ApiTokenEntity, ApiTokenKind } from '../entities/api-token.entity';
+import type { ChannelEntity } from '../entities/channel.entity';
+import { digestsEqual, generateToken, hashToken } from './token';
+
+/** Turns bearer tokens into principals, and issues the tokens agents and integrations sign in with. */
+export class AuthService {
+  private readonly adminTokenHash: string;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    adminToken: string,
+  ) {
+    this.adminTokenHash = hashToken(adminToken);
+  }
+
+  /**
+   * `authorization` is the HTTP header value, or a WebSocket's connectionParams.authorization.
+   * Absent → anonymous (refused later, per field); present but wrong → UNAUTHENTICATED at once.
+   */
+  async authenticate(authorization: string | undefined | null): Promise<Principal> {
+    if (authorization === undefined || authorization === null || authorization === '') return ANONYMOUS;
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match?.[1]) throw unauthenticated('The Authorization value must be "Bearer <token>"');
+    const digest = hashToken(match[1]);
+    if (digestsEqual(digest, this.adminTokenHash)) return ADMIN;
+
+    const token = await this.em
+      .fork()
+      .findOne(
+        ApiTokenEntity,
+        { tokenHash: digest, revokedAt: null },
+        { fields: ['id', 'kind', 'tokenHash', 'agent', 'channel'] },
+      );
+    if (!token || !digestsEqual(token.tokenHash, digest)) throw unauthenticated('The token is not valid');
+    if (token.kind === ApiTokenKind.AGENT && token.agent) {
+      return { role: 'AGENT', agentId: token.agent.id, tokenId: token.id };
+    }
+    if (token.kind === ApiTokenKind.INTEGRATION && token.channel) {
+      return { role: 'INTEGRATION', channelId: token.channel.id, tokenId: token.id };
+    }
+    throw unauthenticated('The token is not valid');
+  }
+
+  /** Persists (within the caller's transaction) a new token for the agent and returns it in clear, once. */
+  issueAgentToken(em: EntityManager, agent: AgentEntity): string {
+    const token = generateToken('prl_agent');
+    em.create(ApiTokenEntity, {
+      kind: ApiTokenKind.AGENT,
+      tokenHash: hashToken(token),
+      agent,
+      createdAt: this.clock.now(),
+    });
+    return token;
+  }
+
+  issueChannelToken(em: EntityManager, channel: ChannelEntity): string {
+    const token = generateToken('prl_int');
+    em.create(ApiTokenEntity, {
+      kind: ApiTokenKind.INTEGRATION,
+      tokenHash: hashToken(token),
+      channel,
+      createdAt: this.clock.now(),
+    });
+    return token;
+  }
+}

@@ -1,0 +1,39 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../domain/clock';
+import { validateOfferTimeoutSeconds } from '../domain/routing/routing-settings.rules';
+import { rejectNull } from '../domain/text';
+import { RoutingSettingsEntity } from '../entities/routing-settings.entity';
+
+export interface RoutingSettingsInput {
+  offerTimeoutSeconds?: number | null;
+  autoAccept?: boolean | null;
+}
+
+export class RoutingSettingsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The row is created by the first migration, so it always exists. */
+  get(): Promise<RoutingSettingsEntity> {
+    return this.em.fork().findOneOrFail(RoutingSettingsEntity, { id: RoutingSettingsEntity.SINGLETON_ID });
+  }
+
+  async update(input: RoutingSettingsInput): Promise<RoutingSettingsEntity> {
+    const timeout = rejectNull('input.offerTimeoutSeconds', input.offerTimeoutSeconds);
+    const autoAccept = rejectNull('input.autoAccept', input.autoAccept);
+    if (timeout !== undefined) validateOfferTimeoutSeconds('input.offerTimeoutSeconds', timeout);
+
+    return this.em.fork().transactional(async (em) => {
+      const settings = await em.findOneOrFail(RoutingSettingsEntity, {
+        id: RoutingSettingsEntity.SINGLETON_ID,
+      });
+      if (timeout !== undefined) settings.offerTimeoutSeconds = timeout;
+      if (autoAccept !== undefined) settings.autoAccept = autoAccept;
+      settings.updatedAt = this.clock.now();
+      await em.flush();
+      return settings;
+    });
+  }
+}
