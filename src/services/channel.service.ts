@@ -74,7 +74,6 @@ export class ChannelService {
       if (!channel) throw notFound('Channel', id);
       // A ticket keeps the style it was created with; a new style applies to new tickets only.
       if (styleId !== undefined) channel.style = ref(await this.requireStyle(em, 'input.styleId', styleId));
-        );
       if (newName !== undefined) channel.name = newName;
       if (newSkills !== undefined) channel.requiredSkills = newSkills;
       channel.updatedAt = this.clock.now();
