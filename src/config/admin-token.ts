@@ -5,7 +5,7 @@ import type { Config } from './config';
 
 export interface AdminToken {
   token: string;
-  /** Human-readable origin, printed at start so the operator knows where to look. */
+  /** 'ADMIN_TOKEN', or the file it is kept in; printed at start so the operator knows where to look. */
   source: string;
 }
 
@@ -27,5 +27,5 @@ export function resolveAdminToken(config: Pick<Config, 'adminToken' | 'dataDir'>
   }
   const token = `prl_admin_${randomBytes(32).toString('base64url')}`;
   fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
-  return { token, source: `${file} (generated)` };
+  return { token, source: file };
 }

@@ -1,0 +1,139 @@
+import 'reflect-metadata';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import { MikroORM } from '@mikro-orm/postgresql';
+import express from 'express';
+import { GraphQLError } from 'graphql';
+import type { NodeEnv } from './config/config';
+import { type Clock, systemClock } from './domain/clock';
+import { DomainError } from './domain/errors';
+import { migrate } from './db/migrate';
+import { ormConfig } from './db/orm.config';
+import { createContext, type GraphQLContext } from './graphql/context';
+import { createErrorFormatter } from './graphql/format-error';
+import { operationLogPlugin } from './graphql/plugins/operation-log.plugin';
+import { getSchema } from './graphql/schema';
+import { healthRoutes } from './http/health.routes';
+import { attachGraphQLWebSocket } from './http/websocket';
+import type { Logger } from './observability/logger';
+import { createServices, type Services } from './services/services.factory';
+
+export interface AppConfig {
+  databaseUrl: string;
+  adminToken: string;
+  nodeEnv: NodeEnv;
+  introspection: boolean;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface App {
+  readonly httpServer: http.Server;
+  readonly orm: MikroORM;
+  readonly services: Services;
+  readonly clock: Clock;
+  /** Starts accepting HTTP and WebSocket connections. Port 0 picks a free one. */
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  /** Stops accepting, drains HTTP and WebSockets, closes the database pool. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const BODY_LIMIT = '1mb';
+
+/** Builds the whole server (database, services, GraphQL over HTTP and WebSocket) without listening. */
+export async function createApp(config: AppConfig): Promise<App> {
+  const { logger } = config;
+  const clock = config.clock ?? systemClock;
+  const production = config.nodeEnv === 'production';
+
+  const orm = await MikroORM.init(
+    ormConfig(config.databaseUrl, { logger: (message) => logger.debug(message) }),
+  );
+  try {
+    await migrate(orm, config.databaseUrl);
+  } catch (err) {
+    await orm.close();
+    throw err;
+  }
+
+  const services = createServices({ em: orm.em, clock, adminToken: config.adminToken });
+  const schema = await getSchema();
+  const formatError = createErrorFormatter({ logger, production });
+
+  const expressApp = express();
+  expressApp.disable('x-powered-by');
+  const httpServer = http.createServer(expressApp);
+  const webSocket = attachGraphQLWebSocket({ httpServer, schema, services, formatError });
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: config.introspection,
+    csrfPrevention: true,
+    // main.ts owns shutdown order (HTTP, then the ORM, then embedded PostgreSQL).
+    stopOnTerminationSignals: false,
+    formatError,
+    includeStacktraceInErrorResponses: !production,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      { serverWillStart: async () => ({ drainServer: () => webSocket.dispose() }) },
+      production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      operationLogPlugin(logger),
+    ],
+  });
+  await apollo.start();
+
+  expressApp.use(healthRoutes(orm));
+  expressApp.use(
+    '/graphql',
+    express.json({ limit: BODY_LIMIT }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) =>
+        createContext(services, await authenticateRequest(services, req.headers.authorization)),
+    }),
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    httpServer,
+    orm,
+    services,
+    clock,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve(httpServer.address() as AddressInfo);
+        });
+      }),
+    stop: () => {
+      stopping ??= (async () => {
+        // apollo.stop() runs the drain plugins: the HTTP server stops accepting and waits for
+        // in-flight requests, and the WebSocket server closes its sockets.
+        await apollo.stop();
+        if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await orm.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** A wrong token refuses the whole request with 401, before any resolver runs. */
+async function authenticateRequest(services: Services, authorization: string | undefined) {
+  try {
+    return await services.auth.authenticate(authorization);
+  } catch (err) {
+    if (err instanceof DomainError) {
+      throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 401 } } });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { DomainError } from '../domain/errors';
+import type { Logger } from '../observability/logger';
+
+export interface ErrorFormatterOptions {
+  logger: Logger;
+  /** Hide internal messages and stack traces from clients. */
+  production: boolean;
+}
+
+/**
+ * One mapping from thrown errors to what clients see, for HTTP and WebSocket alike:
+ * domain refusals carry their code; errors GraphQL or Apollo already coded pass through; anything
+ * else is a bug, logged with an id the client also gets, so a report can be matched to the log.
+ */
+export function createErrorFormatter({ logger, production }: ErrorFormatterOptions) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof DomainError) {
+      return {
+        message: original.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+
+    const errorId = randomUUID();
+    logger.error({ err: original, errorId, path: formatted.path }, 'unexpected error in a GraphQL operation');
+    return {
+      message: production ? 'Internal server error' : formatted.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: {
+        code: 'INTERNAL_SERVER_ERROR',
+        errorId,
+        ...(production ? {} : { stacktrace: formatted.extensions?.stacktrace }),
+      },
+    };
+  };
+}
+
+export type ErrorFormatter = ReturnType<typeof createErrorFormatter>;

@@ -1,0 +1,72 @@
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { forbidden } from '../../domain/errors';
+import type { GraphQLContext } from '../context';
+import { AgentStatus } from '../enums';
+import { AgentType, CreateAgentInput, CreateAgentPayload, UpdateAgentInput } from '../types/agent.type';
+
+@Resolver(() => AgentType)
+export class AgentResolver {
+  @Authorized()
+  @Query(() => AgentType, {
+    nullable: true,
+    description: 'The signed-in agent; null for admins and integrations.',
+  })
+  async me(@Ctx() { principal, services }: GraphQLContext): Promise<AgentType | null> {
+    if (principal.role !== 'AGENT') return null;
+    return AgentType.from(await services.agents.get(principal.agentId));
+  }
+
+  @Authorized('ADMIN', 'AGENT')
+  @Query(() => AgentType, { nullable: true })
+  async agent(@Arg('id', () => ID) id: string, @Ctx() { services }: GraphQLContext): Promise<AgentType> {
+    return AgentType.from(await services.agents.get(id));
+  }
+
+  @Authorized('ADMIN', 'AGENT')
+  @Query(() => [AgentType])
+  async agents(@Ctx() { services }: GraphQLContext): Promise<AgentType[]> {
+    return (await services.agents.list()).map(AgentType.from);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => CreateAgentPayload)
+  async createAgent(
+    @Arg('input', () => CreateAgentInput) input: CreateAgentInput,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<CreateAgentPayload> {
+    const { agent, token } = await services.agents.create(input);
+    return { agent: AgentType.from(agent), token };
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => AgentType)
+  async updateAgent(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateAgentInput) input: UpdateAgentInput,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<AgentType> {
+    return AgentType.from(await services.agents.update(id, input));
+  }
+
+  @Authorized('AGENT', 'ADMIN')
+  @Mutation(() => AgentType, { description: "Sets the signed-in agent's own status." })
+  async setAgentStatus(
+    @Arg('status', () => AgentStatus) status: AgentStatus,
+    @Ctx() { principal, services }: GraphQLContext,
+  ): Promise<AgentType> {
+    if (principal.role !== 'AGENT') {
+      throw forbidden("setAgentStatus sets the calling agent's own status; admins use setAgentStatusOf");
+    }
+    return AgentType.from(await services.agents.setStatus(principal.agentId, status));
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => AgentType)
+  async setAgentStatusOf(
+    @Arg('agentId', () => ID) agentId: string,
+    @Arg('status', () => AgentStatus) status: AgentStatus,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<AgentType> {
+    return AgentType.from(await services.agents.setStatus(agentId, status));
+  }
+}

@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import './enums';
+import { authChecker } from './auth-checker';
+import { AgentResolver } from './resolvers/agent.resolver';
+import { ChannelResolver } from './resolvers/channel.resolver';
+import { ConversationStyleResolver } from './resolvers/conversation-style.resolver';
+import { RoutingSettingsResolver } from './resolvers/routing-settings.resolver';
+import { DateTimeScalar } from './scalars';
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/** Built once per process: type-graphql's metadata is global, and the schema is immutable. */
+export function getSchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({
+    resolvers: [AgentResolver, ChannelResolver, ConversationStyleResolver, RoutingSettingsResolver],
+    authChecker,
+    authMode: 'error',
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    // Inputs are validated by the domain rules (one place, with the contract's error codes).
+    validate: false,
+  });
+  return built;
+}
+
+/** The SDL committed as schema/schema.graphql: sorted, so diffs show real changes only. */
+export async function printSchemaSdl(): Promise<string> {
+  return `${printSchema(lexicographicSortSchema(await getSchema()))}\n`;
+}

@@ -1,0 +1,80 @@
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { AgentEntity } from '../../entities/agent.entity';
+import { AgentStatus } from '../enums';
+
+@ObjectType('Agent', { description: 'A person who answers tickets.' })
+export class AgentType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  name!: string;
+
+  @Field()
+  email!: string;
+
+  @Field(() => AgentStatus)
+  status!: AgentStatus;
+
+  @Field(() => [String], { description: 'Lowercase skill names; routing matches them against a ticket.' })
+  skills!: string[];
+
+  @Field(() => Int, {
+    description: 'How many OPEN or offered tickets the agent can hold (0: never routed to).',
+  })
+  capacity!: number;
+
+  @Field(() => Date, { nullable: true, description: 'When the agent last accepted or was given a ticket.' })
+  lastAssignedAt!: Date | null;
+
+  static from(entity: AgentEntity): AgentType {
+    return Object.assign(new AgentType(), {
+      id: entity.id,
+      name: entity.name,
+      email: entity.email,
+      status: entity.status,
+      skills: entity.skills,
+      capacity: entity.capacity,
+      lastAssignedAt: entity.lastAssignedAt,
+    });
+  }
+}
+
+@ObjectType('CreateAgentPayload')
+export class CreateAgentPayload {
+  @Field(() => AgentType)
+  agent!: AgentType;
+
+  @Field({ description: "The agent's bearer token. Shown only here, once: store it now." })
+  token!: string;
+}
+
+@InputType('CreateAgentInput')
+export class CreateAgentInput {
+  @Field()
+  name!: string;
+
+  @Field({ description: 'Unique, ignoring case.' })
+  email!: string;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Trimmed, lowercased and de-duplicated; each 1-64 of [a-z0-9_-].',
+  })
+  skills?: string[] | null;
+
+  @Field(() => Int, { nullable: true, description: '0-100; 2 when omitted.' })
+  capacity?: number | null;
+}
+
+@InputType('UpdateAgentInput', { description: 'Omitted fields keep their value.' })
+export class UpdateAgentInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => [String], { nullable: true })
+  skills?: string[] | null;
+
+  @Field(() => Int, { nullable: true })
+  capacity?: number | null;
+}

@@ -1,0 +1,60 @@
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { reopensOnReply } from '../../domain/conversation-style/conversation-style.rules';
+import type { ConversationStyleEntity } from '../../entities/conversation-style.entity';
+import { ConversationStyleKind } from '../enums';
+
+@ObjectType('ConversationStyle', {
+  description:
+    "How a channel's conversations behave once solved: when they close, and whether a reply reopens them.",
+})
+export class ConversationStyleType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => ConversationStyleKind)
+  kind!: ConversationStyleKind;
+
+  @Field(() => Int, {
+    description: 'Seconds from solve to close: 0 for LIVE_CHAT, else 1-2,419,200 (28 days).',
+  })
+  closeAfterSolvedSeconds!: number;
+
+  @Field({ description: 'Whether an end-user message to a SOLVED ticket reopens it with the same agent.' })
+  reopensOnReply!: boolean;
+
+  static from(entity: ConversationStyleEntity): ConversationStyleType {
+    return Object.assign(new ConversationStyleType(), {
+      id: entity.id,
+      name: entity.name,
+      kind: entity.kind,
+      closeAfterSolvedSeconds: entity.closeAfterSolvedSeconds,
+      reopensOnReply: reopensOnReply(entity.kind),
+    });
+  }
+}
+
+@InputType('CreateConversationStyleInput')
+export class CreateConversationStyleInput {
+  @Field({ description: 'Unique, ignoring case.' })
+  name!: string;
+
+  @Field(() => ConversationStyleKind)
+  kind!: ConversationStyleKind;
+
+  @Field(() => Int, { nullable: true, description: "The kind's default when omitted (0, 3,600 or 345,600)." })
+  closeAfterSolvedSeconds?: number | null;
+}
+
+@InputType('UpdateConversationStyleInput', {
+  description: 'Omitted fields keep their value; the kind never changes.',
+})
+export class UpdateConversationStyleInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  closeAfterSolvedSeconds?: number | null;
+}

@@ -1,0 +1,27 @@
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import type { RoutingSettingsEntity } from '../../entities/routing-settings.entity';
+
+@ObjectType('RoutingSettings')
+export class RoutingSettingsType {
+  @Field(() => Int, { description: 'How long an agent has to accept an offer (5-3,600 seconds).' })
+  offerTimeoutSeconds!: number;
+
+  @Field({ description: 'Assign routed tickets directly (OPEN) instead of offering them.' })
+  autoAccept!: boolean;
+
+  static from(entity: RoutingSettingsEntity): RoutingSettingsType {
+    return Object.assign(new RoutingSettingsType(), {
+      offerTimeoutSeconds: entity.offerTimeoutSeconds,
+      autoAccept: entity.autoAccept,
+    });
+  }
+}
+
+@InputType('RoutingSettingsInput', { description: 'Omitted fields keep their value.' })
+export class RoutingSettingsInput {
+  @Field(() => Int, { nullable: true })
+  offerTimeoutSeconds?: number | null;
+
+  @Field(() => Boolean, { nullable: true })
+  autoAccept?: boolean | null;
+}
