@@ -1,0 +1,51 @@
+import type { Server } from 'node:http';
+import { createApp, type App } from '../../src/app';
+import { ManualClock } from '../../src/domain/clock';
+import { createLogger } from '../../src/observability/logger';
+import { GraphQLClient } from './graphql-client';
+import { createTestDatabase, snapshotDatabase, type TestDatabase } from './test-database';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789';
+
+export interface TestApp {
+  app: App;
+  db: TestDatabase;
+  clock: ManualClock;
+  client: GraphQLClient;
+  httpUrl: string;
+  wsUrl: string;
+  adminToken: string;
+  snapshot(): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+/** The real server (createApp) on its own fresh database, listening on a free port. */
+export async function startTestApp(
+  options: { db?: TestDatabase; clock?: ManualClock } = {},
+): Promise<TestApp> {
+  const db = options.db ?? (await createTestDatabase());
+  const clock = options.clock ?? new ManualClock('2026-03-01T09:00:00.000Z');
+  const app = await createApp({
+    databaseUrl: db.url,
+    adminToken: TEST_ADMIN_TOKEN,
+    nodeEnv: 'test',
+    introspection: true,
+    logger: createLogger((process.env.LOG_LEVEL as 'silent' | undefined) ?? 'silent'),
+    clock,
+  });
+  const address = await app.listen(0, '127.0.0.1');
+  return {
+    app,
+    db,
+    clock,
+    client: new GraphQLClient(app.httpServer as Server),
+    httpUrl: `http://127.0.0.1:${address.port}/graphql`,
+    wsUrl: `ws://127.0.0.1:${address.port}/graphql`,
+    adminToken: TEST_ADMIN_TOKEN,
+    snapshot: () => snapshotDatabase(db.url),
+    close: async () => {
+      await app.stop();
+      if (!options.db) await db.drop();
+    },
+  };
+}
