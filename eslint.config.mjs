@@ -11,11 +11,20 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { disallowTypeAnnotations: false, fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { disallowTypeAnnotations: false, fixStyle: 'inline-type-imports' },
+      ],
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Take time from the injected Clock.' },
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Take time from the injected Clock.' },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Take time from the injected Clock.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'Take time from the injected Clock.',
+        },
       ],
     },
   },
@@ -25,7 +34,18 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['@mikro-orm/*', 'type-graphql', 'graphql', 'graphql-*', 'agenda', '@agendajs/*', 'pg', 'express'] },
+        {
+          patterns: [
+            '@mikro-orm/*',
+            'type-graphql',
+            'graphql',
+            'graphql-*',
+            'agenda',
+            '@agendajs/*',
+            'pg',
+            'express',
+          ],
+        },
       ],
     },
   },
@@ -33,6 +53,17 @@ export default tseslint.config(
     files: ['test/**/*.ts', 'scripts/**/*.ts', '**/*.test.ts', 'src/domain/clock.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
-  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly', __dirname: 'readonly', console: 'readonly' } } },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: {
+      globals: {
+        module: 'writable',
+        require: 'readonly',
+        process: 'readonly',
+        __dirname: 'readonly',
+        console: 'readonly',
+      },
+    },
+  },
   prettier,
 );

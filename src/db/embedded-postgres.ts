@@ -102,6 +102,7 @@ async function locateBinaries(runAs: RunAs | undefined, log: (line: string) => v
     throw new Error(
       `No PostgreSQL binaries for ${os.platform()}-${os.arch()} (${pkg} is not installed: ${String(err)}). ` +
         'Set DATABASE_URL to use your own PostgreSQL server.',
+      { cause: err },
     );
   }
   const found = binariesIn(nativeDir);

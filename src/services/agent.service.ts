@@ -1,5 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AgentStatus, DEFAULT_CAPACITY, normalizeEmail, validateCapacity } from '../domain/agent/agent.rules';
+import {
+  type AgentStatus,
+  DEFAULT_CAPACITY,
+  normalizeEmail,
+  validateCapacity,
+} from '../domain/agent/agent.rules';
 import type { Clock } from '../domain/clock';
 import { notFound } from '../domain/errors';
 import { normalizeSkills } from '../domain/skills';
