@@ -8,4 +8,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
+  // Most of a test's time is spent waiting on PostgreSQL and sockets, so two workers fit two cores.
+  maxWorkers: 2,
 };
