@@ -10,4 +10,5 @@ module.exports = {
   testTimeout: 60000,
   // Most of a test's time is spent waiting on PostgreSQL and sockets, so two workers fit two cores.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
