@@ -5,7 +5,7 @@ import { unauthenticated } from '../domain/errors';
 import type { AgentEntity } from '../entities/agent.entity';
 import { ApiTokenEntity, ApiTokenKind } from '../entities/api-token.entity';
 import type { ChannelEntity } from '../entities/channel.entity';
-import { digestsEqual, generateToken, hashToken } from './token';
+import { digestsEqual, generateToken, hashToken, type TokenPrefix } from './token';
 
 /** Turns bearer tokens into principals, and issues the tokens agents and integrations sign in with. */
 export class AuthService {
@@ -49,24 +49,20 @@ export class AuthService {
 
   /** Persists (within the caller's transaction) a new token for the agent and returns it in clear, once. */
   issueAgentToken(em: EntityManager, agent: AgentEntity): string {
-    const token = generateToken('prl_agent');
-    em.create(ApiTokenEntity, {
-      kind: ApiTokenKind.AGENT,
-      tokenHash: hashToken(token),
-      agent,
-      createdAt: this.clock.now(),
-    });
-    return token;
+    return this.issue(em, 'prl_agent', { kind: ApiTokenKind.AGENT, agent });
   }
 
   issueChannelToken(em: EntityManager, channel: ChannelEntity): string {
-    const token = generateToken('prl_int');
-    em.create(ApiTokenEntity, {
-      kind: ApiTokenKind.INTEGRATION,
-      tokenHash: hashToken(token),
-      channel,
-      createdAt: this.clock.now(),
-    });
+    return this.issue(em, 'prl_int', { kind: ApiTokenKind.INTEGRATION, channel });
+  }
+
+  private issue(
+    em: EntityManager,
+    prefix: TokenPrefix,
+    owner: { kind: ApiTokenKind; agent?: AgentEntity; channel?: ChannelEntity },
+  ): string {
+    const token = generateToken(prefix);
+    em.create(ApiTokenEntity, { ...owner, tokenHash: hashToken(token), createdAt: this.clock.now() });
     return token;
   }
 }
