@@ -2,12 +2,20 @@ import { AgentEntity } from './agent.entity';
 import { ApiTokenEntity } from './api-token.entity';
 import { ChannelEntity } from './channel.entity';
 import { ConversationStyleEntity } from './conversation-style.entity';
+import { EndUserEntity } from './end-user.entity';
+import { MessageEntity } from './message.entity';
 import { RoutingSettingsEntity } from './routing-settings.entity';
+import { TicketEventEntity } from './ticket-event.entity';
+import { TicketEntity } from './ticket.entity';
 
 export const entities = [
   AgentEntity,
   ApiTokenEntity,
   ChannelEntity,
   ConversationStyleEntity,
+  EndUserEntity,
+  MessageEntity,
   RoutingSettingsEntity,
+  TicketEntity,
+  TicketEventEntity,
 ];

@@ -1,0 +1,253 @@
+import { AgentStatus } from '../agent/agent.rules';
+import { ConversationStyleKind, reopensOnReply } from '../conversation-style/conversation-style.rules';
+import { type Actor, ActorType, TicketChangeKind, TicketStatus } from './ticket.enums';
+
+/**
+ * DESIGN.md "Ticket statuses" and "Conversation styles" as one pure function. Services load a
+ * TicketState, call transition(), and apply the result; nothing else decides a status.
+ */
+export interface TicketState {
+  readonly status: TicketStatus;
+  readonly assigneeId: string | null;
+  /** Needed for the reopen rule: a reopened ticket whose assignee is OFFLINE goes back to routing. */
+  readonly assigneeStatus: AgentStatus | null;
+  readonly styleKind: ConversationStyleKind;
+  readonly closeAfterSolvedSeconds: number;
+  readonly solvedAt: Date | null;
+  readonly closesAt: Date | null;
+  readonly closedAt: Date | null;
+  readonly reopenCount: number;
+}
+
+export type TicketAction =
+  /** updateTicketStatus by the assignee or an admin. */
+  | { readonly type: 'SET_STATUS'; readonly to: TicketStatus }
+  /** An end-user message arriving on this (not CLOSED) ticket. */
+  | { readonly type: 'END_USER_MESSAGE' }
+  /** An admin's reassignment to a named agent: the admin's choice stands for acceptance. */
+  | { readonly type: 'ASSIGN'; readonly agentId: string }
+  /** An admin's reassignment to nobody: back to NEW, waiting for routing. */
+  | { readonly type: 'UNASSIGN' }
+  /** The scheduler's close, valid only for the solve it was scheduled for. */
+  | { readonly type: 'CLOSE_DUE'; readonly solvedAt: Date };
+
+export type TicketEffect =
+  | { readonly type: 'SCHEDULE_CLOSE'; readonly at: Date }
+  | { readonly type: 'CANCEL_SCHEDULED_CLOSE' }
+  /** The ticket needs an agent: routing should pick it up. */
+  | { readonly type: 'ROUTE' };
+
+/** What the service records in the event log for this change, in order. */
+export interface TicketChange {
+  readonly kind: TicketChangeKind;
+  readonly fromStatus?: TicketStatus;
+  readonly toStatus?: TicketStatus;
+  readonly agentId?: string | null;
+}
+
+export interface TransitionResult {
+  readonly ok: true;
+  readonly next: TicketState;
+  readonly changes: readonly TicketChange[];
+  readonly effects: readonly TicketEffect[];
+}
+
+export interface TransitionRefusal {
+  readonly ok: false;
+  readonly code: 'ILLEGAL_TRANSITION' | 'FORBIDDEN';
+  readonly reason: string;
+}
+
+/** From → statuses the assignee or an admin may set (DESIGN.md table). */
+export const AGENT_TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketStatus[]>> = {
+  [TicketStatus.NEW]: [],
+  [TicketStatus.OPEN]: [TicketStatus.PENDING, TicketStatus.ON_HOLD, TicketStatus.SOLVED],
+  [TicketStatus.PENDING]: [TicketStatus.OPEN, TicketStatus.SOLVED, TicketStatus.ON_HOLD],
+  [TicketStatus.ON_HOLD]: [TicketStatus.OPEN, TicketStatus.SOLVED, TicketStatus.PENDING],
+  [TicketStatus.SOLVED]: [TicketStatus.OPEN],
+  [TicketStatus.CLOSED]: [],
+};
+
+const refuse = (code: TransitionRefusal['code'], reason: string): TransitionRefusal => ({
+  ok: false,
+  code,
+  reason,
+});
+
+export function transition(
+  ticket: TicketState,
+  action: TicketAction,
+  actor: Actor,
+  now: Date,
+): TransitionResult | TransitionRefusal {
+  if (ticket.status === TicketStatus.CLOSED)
+    return refuse('ILLEGAL_TRANSITION', 'The ticket is CLOSED; nothing changes a closed ticket');
+  switch (action.type) {
+    case 'SET_STATUS':
+      return setStatus(ticket, action.to, actor, now);
+    case 'END_USER_MESSAGE':
+      return endUserMessage(ticket, actor, now);
+    case 'ASSIGN':
+      return assign(ticket, action.agentId, actor);
+    case 'UNASSIGN':
+      return unassign(ticket, actor);
+    case 'CLOSE_DUE':
+      return closeDue(ticket, action.solvedAt, actor, now);
+  }
+}
+
+function setStatus(
+  ticket: TicketState,
+  to: TicketStatus,
+  actor: Actor,
+  now: Date,
+): TransitionResult | TransitionRefusal {
+  const isAssignee =
+    actor.type === ActorType.AGENT && actor.id !== undefined && actor.id === ticket.assigneeId;
+  if (actor.type !== ActorType.ADMIN && !isAssignee) {
+    return refuse('FORBIDDEN', "Only the ticket's assignee or an admin may change its status");
+  }
+  if (!AGENT_TRANSITIONS[ticket.status].includes(to)) {
+    return refuse('ILLEGAL_TRANSITION', `A ticket cannot go from ${ticket.status} to ${to}`);
+  }
+  if (to === TicketStatus.SOLVED && ticket.assigneeId === null) {
+    return refuse('ILLEGAL_TRANSITION', 'A ticket cannot be SOLVED without an assignee');
+  }
+  if (to === TicketStatus.SOLVED) return solve(ticket, now);
+  if (ticket.status === TicketStatus.SOLVED) return reopen(ticket, 'agent');
+  return ok({ ...ticket, status: to }, [statusChange(ticket.status, to)], []);
+}
+
+/** Live chat closes in the same transaction as the solve; other styles schedule the close. */
+function solve(ticket: TicketState, now: Date): TransitionResult {
+  if (ticket.styleKind === ConversationStyleKind.LIVE_CHAT) {
+    return ok(
+      { ...ticket, status: TicketStatus.CLOSED, solvedAt: now, closesAt: null, closedAt: now },
+      [
+        statusChange(ticket.status, TicketStatus.SOLVED),
+        statusChange(TicketStatus.SOLVED, TicketStatus.CLOSED),
+      ],
+      [],
+    );
+  }
+  const closesAt = new Date(now.getTime() + ticket.closeAfterSolvedSeconds * 1000);
+  return ok(
+    { ...ticket, status: TicketStatus.SOLVED, solvedAt: now, closesAt },
+    [statusChange(ticket.status, TicketStatus.SOLVED)],
+    [{ type: 'SCHEDULE_CLOSE', at: closesAt }],
+  );
+}
+
+/**
+ * SOLVED → OPEN: counts as a reopen and cancels the scheduled close. An end user's reopen returns
+ * the ticket to its agent even above capacity, unless the agent is OFFLINE: then routing takes it.
+ */
+function reopen(ticket: TicketState, by: 'agent' | 'end-user'): TransitionResult {
+  const base = { ...ticket, solvedAt: null, closesAt: null, reopenCount: ticket.reopenCount + 1 };
+  const cancel: TicketEffect = { type: 'CANCEL_SCHEDULED_CLOSE' };
+  if (by === 'end-user' && ticket.assigneeStatus === AgentStatus.OFFLINE) {
+    return ok(
+      { ...base, status: TicketStatus.NEW, assigneeId: null, assigneeStatus: null },
+      [
+        { kind: TicketChangeKind.REOPENED },
+        statusChange(TicketStatus.SOLVED, TicketStatus.NEW),
+        { kind: TicketChangeKind.ASSIGNED, agentId: null },
+      ],
+      [cancel, { type: 'ROUTE' }],
+    );
+  }
+  return ok(
+    { ...base, status: TicketStatus.OPEN },
+    [{ kind: TicketChangeKind.REOPENED }, statusChange(TicketStatus.SOLVED, TicketStatus.OPEN)],
+    [cancel],
+  );
+}
+
+function endUserMessage(ticket: TicketState, actor: Actor, _now: Date): TransitionResult | TransitionRefusal {
+  if (actor.type !== ActorType.INTEGRATION && actor.type !== ActorType.ADMIN) {
+    return refuse('FORBIDDEN', 'End-user messages arrive through an integration');
+  }
+  switch (ticket.status) {
+    case TicketStatus.NEW:
+    case TicketStatus.OPEN:
+      return ok(ticket, [], []);
+    case TicketStatus.PENDING:
+    case TicketStatus.ON_HOLD:
+      return ok(
+        { ...ticket, status: TicketStatus.OPEN },
+        [statusChange(ticket.status, TicketStatus.OPEN)],
+        [],
+      );
+    case TicketStatus.SOLVED:
+      if (!reopensOnReply(ticket.styleKind)) {
+        return refuse('ILLEGAL_TRANSITION', 'This conversation style does not reopen a solved ticket');
+      }
+      return reopen(ticket, 'end-user');
+    case TicketStatus.CLOSED:
+      return refuse('ILLEGAL_TRANSITION', 'The ticket is CLOSED');
+  }
+}
+
+function assign(ticket: TicketState, agentId: string, actor: Actor): TransitionResult | TransitionRefusal {
+  if (actor.type !== ActorType.ADMIN) return refuse('FORBIDDEN', 'Only an admin may reassign a ticket');
+  if (ticket.assigneeId === agentId) return ok(ticket, [], []);
+  const changes: TicketChange[] = [{ kind: TicketChangeKind.ASSIGNED, agentId }];
+  let status = ticket.status;
+  if (ticket.status === TicketStatus.NEW) {
+    status = TicketStatus.OPEN;
+    changes.push(statusChange(TicketStatus.NEW, TicketStatus.OPEN));
+  }
+  return ok({ ...ticket, status, assigneeId: agentId, assigneeStatus: null }, changes, []);
+}
+
+/** Back to the queue. A solved ticket loses its scheduled close: it has no agent to be solved by. */
+function unassign(ticket: TicketState, actor: Actor): TransitionResult | TransitionRefusal {
+  if (actor.type !== ActorType.ADMIN) return refuse('FORBIDDEN', 'Only an admin may reassign a ticket');
+  if (ticket.assigneeId === null && ticket.status === TicketStatus.NEW)
+    return ok(ticket, [], [{ type: 'ROUTE' }]);
+  const changes: TicketChange[] = [{ kind: TicketChangeKind.ASSIGNED, agentId: null }];
+  const effects: TicketEffect[] = [{ type: 'ROUTE' }];
+  if (ticket.status !== TicketStatus.NEW) changes.push(statusChange(ticket.status, TicketStatus.NEW));
+  if (ticket.status === TicketStatus.SOLVED) effects.unshift({ type: 'CANCEL_SCHEDULED_CLOSE' });
+  return ok(
+    {
+      ...ticket,
+      status: TicketStatus.NEW,
+      assigneeId: null,
+      assigneeStatus: null,
+      solvedAt: null,
+      closesAt: null,
+    },
+    changes,
+    effects,
+  );
+}
+
+/** Closes only the solve the job was scheduled for, and only once it is due. */
+function closeDue(
+  ticket: TicketState,
+  solvedAt: Date,
+  actor: Actor,
+  now: Date,
+): TransitionResult | TransitionRefusal {
+  if (actor.type !== ActorType.SYSTEM) return refuse('FORBIDDEN', 'Only the system closes tickets');
+  if (ticket.status !== TicketStatus.SOLVED || ticket.solvedAt?.getTime() !== solvedAt.getTime()) {
+    return refuse('ILLEGAL_TRANSITION', 'The ticket is no longer SOLVED from that solve');
+  }
+  if (ticket.closesAt === null || ticket.closesAt.getTime() > now.getTime()) {
+    return refuse('ILLEGAL_TRANSITION', 'The ticket is not due to close yet');
+  }
+  return ok(
+    { ...ticket, status: TicketStatus.CLOSED, closesAt: null, closedAt: now },
+    [statusChange(TicketStatus.SOLVED, TicketStatus.CLOSED)],
+    [],
+  );
+}
+
+function statusChange(fromStatus: TicketStatus, toStatus: TicketStatus): TicketChange {
+  return { kind: TicketChangeKind.STATUS_CHANGED, fromStatus, toStatus };
+}
+
+function ok(next: TicketState, changes: TicketChange[], effects: TicketEffect[]): TransitionResult {
+  return { ok: true, next, changes, effects };
+}

@@ -1,0 +1,50 @@
+export enum TicketStatus {
+  NEW = 'NEW',
+  OPEN = 'OPEN',
+  PENDING = 'PENDING',
+  ON_HOLD = 'ON_HOLD',
+  SOLVED = 'SOLVED',
+  CLOSED = 'CLOSED',
+}
+
+/** Queue order: URGENT first (DESIGN.md "Routing"). */
+export enum TicketPriority {
+  LOW = 'LOW',
+  NORMAL = 'NORMAL',
+  HIGH = 'HIGH',
+  URGENT = 'URGENT',
+}
+
+export enum AuthorType {
+  END_USER = 'END_USER',
+  AGENT = 'AGENT',
+  SYSTEM = 'SYSTEM',
+}
+
+/** What a ticket event records; the contract's TicketChangeKind. */
+export enum TicketChangeKind {
+  CREATED = 'CREATED',
+  OFFERED = 'OFFERED',
+  OFFER_DECLINED = 'OFFER_DECLINED',
+  OFFER_EXPIRED = 'OFFER_EXPIRED',
+  ASSIGNED = 'ASSIGNED',
+  STATUS_CHANGED = 'STATUS_CHANGED',
+  REOPENED = 'REOPENED',
+  MESSAGE_ADDED = 'MESSAGE_ADDED',
+}
+
+/** Who made a change, for the event log. End users act through their channel's integration. */
+export enum ActorType {
+  AGENT = 'AGENT',
+  INTEGRATION = 'INTEGRATION',
+  ADMIN = 'ADMIN',
+  SYSTEM = 'SYSTEM',
+}
+
+export interface Actor {
+  readonly type: ActorType;
+  /** The agent's or the channel's id; absent for ADMIN and SYSTEM. */
+  readonly id?: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { type: ActorType.SYSTEM };

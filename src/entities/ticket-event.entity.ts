@@ -1,0 +1,47 @@
+import { BigIntType, Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { ActorType, AuthorType, TicketChangeKind, TicketStatus } from '../domain/ticket/ticket.enums';
+import { MessageEntity } from './message.entity';
+import { TicketEntity } from './ticket.entity';
+
+/**
+ * The ticket event log: one row per change, written in the change's transaction. Ids come from one
+ * sequence, so they increase globally; a ticket's events are written under its row lock, so its
+ * ids also follow commit order. Metrics fold over it; publishing and later replays read it.
+ */
+@Entity({ tableName: 'ticket_events' })
+@Index({ name: 'ticket_events_ticket_id_id_index', properties: ['ticket', 'id'] })
+export class TicketEventEntity {
+  @PrimaryKey({ type: new BigIntType('string'), autoincrement: true })
+  id!: string;
+
+  @ManyToOne(() => TicketEntity, { ref: true, deleteRule: 'cascade' })
+  ticket!: Ref<TicketEntity>;
+
+  @Enum({ items: () => TicketChangeKind, nativeEnumName: 'ticket_change_kind' })
+  kind!: TicketChangeKind;
+
+  @Enum({ items: () => TicketStatus, nativeEnumName: 'ticket_status', nullable: true })
+  fromStatus: TicketStatus | null = null;
+
+  @Enum({ items: () => TicketStatus, nativeEnumName: 'ticket_status', nullable: true })
+  toStatus: TicketStatus | null = null;
+
+  /** ASSIGNED: the new assignee (null: back to the queue). */
+  @Property({ type: 'uuid', nullable: true })
+  agentId: string | null = null;
+
+  @ManyToOne(() => MessageEntity, { ref: true, nullable: true, deleteRule: 'cascade' })
+  message: Ref<MessageEntity> | null = null;
+
+  @Enum({ items: () => AuthorType, nativeEnumName: 'author_type', nullable: true })
+  authorType: AuthorType | null = null;
+
+  @Enum({ items: () => ActorType, nativeEnumName: 'actor_type' })
+  actorType!: ActorType;
+
+  @Property({ type: 'text', nullable: true })
+  actorId: string | null = null;
+
+  @Property({ type: 'timestamptz' })
+  at!: Date;
+}

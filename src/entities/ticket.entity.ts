@@ -1,0 +1,100 @@
+import {
+  BigIntType,
+  Check,
+  ArrayType,
+  Entity,
+  Enum,
+  Index,
+  ManyToOne,
+  PrimaryKey,
+  Property,
+  type Opt,
+  type Ref,
+} from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import { TicketPriority, TicketStatus } from '../domain/ticket/ticket.enums';
+import { AgentEntity } from './agent.entity';
+import { ChannelEntity } from './channel.entity';
+import { ConversationStyleEntity } from './conversation-style.entity';
+import { EndUserEntity } from './end-user.entity';
+
+@Entity({ tableName: 'tickets' })
+@Index({ name: 'tickets_requester_status_index', properties: ['requester', 'status'] })
+@Index({ name: 'tickets_created_at_id_index', properties: ['createdAt', 'id'] })
+@Index({ name: 'tickets_assignee_status_index', properties: ['assignee', 'status'] })
+@Index({ name: 'tickets_channel_created_at_index', properties: ['channel', 'createdAt'] })
+// DESIGN.md: a ticket cannot be OPEN, PENDING, ON_HOLD or SOLVED without an assignee.
+@Check({
+  name: 'tickets_assignee_required',
+  expression: "status = 'NEW' or status = 'CLOSED' or assignee_id is not null",
+})
+export class TicketEntity {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Enum({ items: () => TicketStatus, nativeEnumName: 'ticket_status' })
+  status: TicketStatus & Opt = TicketStatus.NEW;
+
+  @Enum({ items: () => TicketPriority, nativeEnumName: 'ticket_priority' })
+  priority: TicketPriority & Opt = TicketPriority.NORMAL;
+
+  @ManyToOne(() => ChannelEntity, { ref: true, deleteRule: 'restrict' })
+  channel!: Ref<ChannelEntity>;
+
+  /** The channel's style when the ticket was created; a later change to the channel does not move it. */
+  @ManyToOne(() => ConversationStyleEntity, { ref: true, deleteRule: 'restrict' })
+  style!: Ref<ConversationStyleEntity>;
+
+  @ManyToOne(() => EndUserEntity, { ref: true, deleteRule: 'restrict' })
+  requester!: Ref<EndUserEntity>;
+
+  @ManyToOne(() => AgentEntity, { ref: true, nullable: true, deleteRule: 'set null' })
+  assignee: Ref<AgentEntity> | null = null;
+
+  @Property({ type: ArrayType })
+  requiredSkills: string[] & Opt = [];
+
+  @ManyToOne(() => TicketEntity, { ref: true, nullable: true, deleteRule: 'set null' })
+  followUpOf: Ref<TicketEntity> | null = null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Property({ type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  solvedAt: (Date & Opt) | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  closesAt: (Date & Opt) | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  closedAt: (Date & Opt) | null = null;
+
+  @Property({ type: 'integer' })
+  reopenCount: number & Opt = 0;
+
+  /** The last message's sequence; the next message takes this + 1 under the ticket's row lock. */
+  @Property({ type: 'integer' })
+  lastSequence: number & Opt = 0;
+
+  // The folded metrics state (domain/ticket/ticket-metrics.ts), kept in step with the event log.
+  @Property({ type: 'timestamptz', nullable: true })
+  firstEndUserMessageAt: (Date & Opt) | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  firstAgentReplyAt: (Date & Opt) | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  lastSolvedAt: (Date & Opt) | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  openSince: (Date & Opt) | null = null;
+
+  @Property({ type: new BigIntType('number') })
+  handleMs: number & Opt = 0;
+
+  @Property({ type: 'integer' })
+  assignmentCount: number & Opt = 0;
+}
