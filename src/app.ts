@@ -13,6 +13,7 @@ import type { NodeEnv } from './config/config';
 import { type Clock, systemClock } from './domain/clock';
 import { DomainError } from './domain/errors';
 import { migrate } from './db/migrate';
+import { createInProcessTicketEventBus } from './events/ticket-event.bus';
 import { ormConfig } from './db/orm.config';
 import { createContext, type GraphQLContext } from './graphql/context';
 import { createErrorFormatter } from './graphql/format-error';
@@ -61,7 +62,12 @@ export async function createApp(config: AppConfig): Promise<App> {
     throw err;
   }
 
-  const services = createServices({ em: orm.em, clock, adminToken: config.adminToken });
+  const services = createServices({
+    em: orm.em,
+    clock,
+    adminToken: config.adminToken,
+    events: createInProcessTicketEventBus(),
+  });
   const schema = await getSchema();
   const formatError = createErrorFormatter({ logger, production });
 

@@ -1,10 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../domain/clock';
+import type { TicketEventBus } from '../events/ticket-event.bus';
 import { AgentService } from './agent.service';
 import { AuthService } from './auth.service';
 import { ChannelService } from './channel.service';
 import { ConversationStyleService } from './conversation-style.service';
+import { MessageService } from './message.service';
 import { RoutingSettingsService } from './routing-settings.service';
+import { TicketService } from './ticket.service';
 
 export interface Services {
   auth: AuthService;
@@ -12,6 +15,10 @@ export interface Services {
   conversationStyles: ConversationStyleService;
   channels: ChannelService;
   routingSettings: RoutingSettingsService;
+  tickets: TicketService;
+  messages: MessageService;
+  /** Where committed ticket changes are published and subscriptions read them. */
+  events: TicketEventBus;
 }
 
 export interface ServiceDeps {
@@ -19,10 +26,11 @@ export interface ServiceDeps {
   em: EntityManager;
   clock: Clock;
   adminToken: string;
+  events: TicketEventBus;
 }
 
 /** The one place services are built: the GraphQL context and the job handlers both take them from here. */
-export function createServices({ em, clock, adminToken }: ServiceDeps): Services {
+export function createServices({ em, clock, adminToken, events }: ServiceDeps): Services {
   const auth = new AuthService(em, clock, adminToken);
   return {
     auth,
@@ -30,5 +38,8 @@ export function createServices({ em, clock, adminToken }: ServiceDeps): Services
     conversationStyles: new ConversationStyleService(em, clock),
     channels: new ChannelService(em, clock, auth),
     routingSettings: new RoutingSettingsService(em, clock),
+    tickets: new TicketService(em, clock, events),
+    messages: new MessageService(em, clock, events),
+    events,
   };
 }

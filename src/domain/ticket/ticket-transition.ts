@@ -114,7 +114,7 @@ function setStatus(
     return refuse('ILLEGAL_TRANSITION', 'A ticket cannot be SOLVED without an assignee');
   }
   if (to === TicketStatus.SOLVED) return solve(ticket, now);
-  if (ticket.status === TicketStatus.SOLVED) return reopen(ticket, 'agent');
+  if (ticket.status === TicketStatus.SOLVED) return reopen(ticket, actor);
   return ok({ ...ticket, status: to }, [statusChange(ticket.status, to)], []);
 }
 
@@ -139,13 +139,15 @@ function solve(ticket: TicketState, now: Date): TransitionResult {
 }
 
 /**
- * SOLVED → OPEN: counts as a reopen and cancels the scheduled close. An end user's reopen returns
- * the ticket to its agent even above capacity, unless the agent is OFFLINE: then routing takes it.
+ * SOLVED → OPEN: counts as a reopen and cancels the scheduled close. The ticket returns to its agent
+ * even above capacity, unless the agent is OFFLINE: then routing takes it (an assignee reopening
+ * their own ticket is evidently at work, whatever their status says).
  */
-function reopen(ticket: TicketState, by: 'agent' | 'end-user'): TransitionResult {
+function reopen(ticket: TicketState, actor: Actor): TransitionResult {
   const base = { ...ticket, solvedAt: null, closesAt: null, reopenCount: ticket.reopenCount + 1 };
   const cancel: TicketEffect = { type: 'CANCEL_SCHEDULED_CLOSE' };
-  if (by === 'end-user' && ticket.assigneeStatus === AgentStatus.OFFLINE) {
+  const byAssignee = actor.type === ActorType.AGENT && actor.id === ticket.assigneeId;
+  if (!byAssignee && ticket.assigneeStatus === AgentStatus.OFFLINE) {
     return ok(
       { ...base, status: TicketStatus.NEW, assigneeId: null, assigneeStatus: null },
       [
@@ -182,7 +184,7 @@ function endUserMessage(ticket: TicketState, actor: Actor, _now: Date): Transiti
       if (!reopensOnReply(ticket.styleKind)) {
         return refuse('ILLEGAL_TRANSITION', 'This conversation style does not reopen a solved ticket');
       }
-      return reopen(ticket, 'end-user');
+      return reopen(ticket, actor);
     case TicketStatus.CLOSED:
       return refuse('ILLEGAL_TRANSITION', 'The ticket is CLOSED');
   }

@@ -1,0 +1,56 @@
+import { DomainError } from '../errors';
+import { MAX_MESSAGE_LENGTH, normalizeBody, normalizeExternalId } from './message.rules';
+
+const refusal = (field: string) => expect.objectContaining({ code: 'BAD_USER_INPUT', field });
+
+describe('normalizeBody (DESIGN.md: 1 to 10,000 characters after trimming)', () => {
+  it('allows 10,000 characters', () => {
+    expect(MAX_MESSAGE_LENGTH).toBe(10_000);
+  });
+
+  it.each<[string, string, string]>([
+    ['one character', 'a', 'a'],
+    ['trimmed both ends', '  hello  ', 'hello'],
+    ['tabs and newlines trimmed, inner whitespace kept', '\n\t hello   world \r\n', 'hello   world'],
+    ['exactly 10,000 characters', 'x'.repeat(10_000), 'x'.repeat(10_000)],
+    ['10,000 characters once trimmed', `  ${'x'.repeat(10_000)}\n`, 'x'.repeat(10_000)],
+    ['one emoji', '😀', '😀'],
+    ['10,000 emoji (20,000 UTF-16 units)', '😀'.repeat(10_000), '😀'.repeat(10_000)],
+    ['10,000 Hangul syllables', '김'.repeat(10_000), '김'.repeat(10_000)],
+    ['9,999 letters and one emoji', `${'a'.repeat(9_999)}😀`, `${'a'.repeat(9_999)}😀`],
+  ])('accepts %s', (_label, input, expected) => {
+    expect(normalizeBody('input.body', input)).toBe(expected);
+  });
+
+  it.each<[string, string]>([
+    ['empty', ''],
+    ['spaces only', '   '],
+    ['whitespace only', '\n\t \r\n'],
+    ['10,001 characters', 'x'.repeat(10_001)],
+    ['10,001 emoji', '😀'.repeat(10_001)],
+    ['10,000 letters and one emoji', `${'a'.repeat(10_000)}😀`],
+    ['10,001 characters inside whitespace', ` ${'x'.repeat(10_001)} `],
+  ])('refuses %s with BAD_USER_INPUT on the field', (_label, input) => {
+    expect(() => normalizeBody('input.body', input)).toThrow(refusal('input.body'));
+    expect(() => normalizeBody('input.body', input)).toThrow(DomainError);
+  });
+});
+
+describe('normalizeExternalId', () => {
+  it.each<[string, string, string]>([
+    ['a plain id', 'U1234567890', 'U1234567890'],
+    ['trimmed', '  wamid.HBgL  ', 'wamid.HBgL'],
+    ['exactly 255 characters', 'a'.repeat(255), 'a'.repeat(255)],
+    ['255 characters once trimmed', ` ${'a'.repeat(255)} `, 'a'.repeat(255)],
+  ])('accepts %s', (_label, input, expected) => {
+    expect(normalizeExternalId('input.externalUserId', input)).toBe(expected);
+  });
+
+  it.each<[string, string]>([
+    ['empty', ''],
+    ['whitespace only', ' \t '],
+    ['256 characters', 'a'.repeat(256)],
+  ])('refuses %s with BAD_USER_INPUT on the field', (_label, input) => {
+    expect(() => normalizeExternalId('input.externalUserId', input)).toThrow(refusal('input.externalUserId'));
+  });
+});

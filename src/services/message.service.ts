@@ -1,0 +1,335 @@
+import { LockMode, UniqueConstraintViolationException, ref } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../domain/auth/principal';
+import type { Clock } from '../domain/clock';
+import { DomainError, forbidden, notFound } from '../domain/errors';
+import { normalizeSkills } from '../domain/skills';
+import { normalizeBody, normalizeExternalId } from '../domain/ticket/message.rules';
+import { transition } from '../domain/ticket/ticket-transition';
+import {
+  type Actor,
+  AuthorType,
+  TicketChangeKind,
+  TicketPriority,
+  TicketStatus,
+} from '../domain/ticket/ticket.enums';
+import { reopensOnReply } from '../domain/conversation-style/conversation-style.rules';
+import { AgentEntity } from '../entities/agent.entity';
+import { ChannelEntity } from '../entities/channel.entity';
+import { ConversationStyleEntity } from '../entities/conversation-style.entity';
+import { EndUserEntity } from '../entities/end-user.entity';
+import { MessageEntity } from '../entities/message.entity';
+import { TicketEntity } from '../entities/ticket.entity';
+import type { TicketEventBus } from '../events/ticket-event.bus';
+import { actorOf } from './actor';
+import { isId, requireId } from './ids';
+import { decodeCursor, encodeCursor, validateFirst, type Page } from './pagination';
+import { TicketEventRecorder } from './ticket-event.recorder';
+import { applyTicketState, ticketStateOf } from './ticket-state';
+
+export interface ReceiveMessageInput {
+  channelId: string;
+  externalUserId: string;
+  displayName?: string | null;
+  body: string;
+  externalMessageId?: string | null;
+  priority?: TicketPriority | null;
+  requiredSkills?: readonly string[] | null;
+}
+
+export interface ReceiveMessageResult {
+  message: MessageEntity;
+  ticket: TicketEntity;
+  ticketCreated: boolean;
+  reopened: boolean;
+  duplicate: boolean;
+}
+
+interface Ingest {
+  channelId: string;
+  externalUserId: string;
+  displayName: string | null;
+  body: string;
+  externalMessageId: string | null;
+  priority: TicketPriority;
+  requiredSkills: string[];
+  actor: Actor;
+}
+
+const MAX_DISPLAY_NAME = 200;
+// A unique violation here means a concurrent request won a race the locks do not cover (the same
+// externalMessageId from another end user of the channel); a retry then finds its result.
+const RETRIED_CONSTRAINTS = new Set([
+  'messages_channel_external_unique',
+  'end_users_channel_external_unique',
+]);
+const MAX_ATTEMPTS = 3;
+
+const isSequenceCursor = (parts: unknown[]): parts is [number] =>
+  parts.length === 1 && Number.isInteger(parts[0]);
+
+/** Messages: end users' through integrations (ingestion), agents' replies, and reading a ticket's thread. */
+export class MessageService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    private readonly bus: TicketEventBus,
+  ) {}
+
+  async receive(viewer: Principal, input: ReceiveMessageInput): Promise<ReceiveMessageResult> {
+    const channelId = requireId('Channel', input.channelId);
+    if (viewer.role === 'INTEGRATION' && viewer.channelId !== channelId) {
+      throw forbidden('An integration may post only to its own channel');
+    }
+    const displayName = input.displayName?.trim() ? input.displayName.trim() : null;
+    if (displayName !== null && displayName.length > MAX_DISPLAY_NAME) {
+      throw new DomainError(
+        'BAD_USER_INPUT',
+        `input.displayName must be at most ${MAX_DISPLAY_NAME} characters`,
+        'input.displayName',
+      );
+    }
+    const ingest: Ingest = {
+      channelId,
+      externalUserId: normalizeExternalId('input.externalUserId', input.externalUserId),
+      displayName,
+      body: normalizeBody('input.body', input.body),
+      externalMessageId:
+        input.externalMessageId === null || input.externalMessageId === undefined
+          ? null
+          : normalizeExternalId('input.externalMessageId', input.externalMessageId),
+      priority: input.priority ?? TicketPriority.NORMAL,
+      requiredSkills: normalizeSkills('input.requiredSkills', input.requiredSkills ?? []),
+      actor: actorOf(viewer),
+    };
+
+    for (let attempt = 1; ; attempt++) {
+      const em = this.em.fork();
+      const recorder = new TicketEventRecorder(em);
+      try {
+        const result = await em.transactional((tx) => this.ingest(tx, recorder, ingest));
+        recorder.publishTo(this.bus);
+        return result;
+      } catch (err) {
+        const constraint = (err as { constraint?: string }).constraint;
+        const retry =
+          err instanceof UniqueConstraintViolationException &&
+          constraint &&
+          RETRIED_CONSTRAINTS.has(constraint);
+        if (!retry || attempt >= MAX_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  /**
+   * One end user's messages are serialised on their end_users row (the upsert locks it), so two
+   * first messages at once make one ticket, and a repeat of an externalMessageId finds the first.
+   */
+  private async ingest(
+    em: EntityManager,
+    recorder: TicketEventRecorder,
+    input: Ingest,
+  ): Promise<ReceiveMessageResult> {
+    const channel = await em.findOne(ChannelEntity, { id: input.channelId });
+    if (!channel) throw notFound('Channel', input.channelId);
+    const now = this.clock.now();
+
+    const rows = await em.execute<{ id: string }[]>(
+      `insert into end_users (id, channel_id, external_id, display_name, created_at) values (?, ?, ?, ?, ?)
+       on conflict (channel_id, external_id)
+       do update set display_name = coalesce(excluded.display_name, end_users.display_name)
+       returning id`,
+      [randomUUID(), channel.id, input.externalUserId, input.displayName, now],
+    );
+    const endUserId = rows[0]!.id;
+
+    if (input.externalMessageId !== null) {
+      const first = await em.findOne(MessageEntity, {
+        channel: channel.id,
+        externalId: input.externalMessageId,
+      });
+      if (first) {
+        const ticket = await em.findOneOrFail(TicketEntity, { id: first.ticket.id });
+        return {
+          message: first,
+          ticket,
+          ticketCreated: first.createdTicket,
+          reopened: first.reopenedTicket,
+          duplicate: true,
+        };
+      }
+    }
+
+    let ticket = await em.findOne(
+      TicketEntity,
+      { requester: endUserId, status: { $ne: TicketStatus.CLOSED } },
+      { orderBy: { createdAt: 'desc' }, lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
+    let ticketCreated = false;
+    let reopened = false;
+    const style = ticket ? await em.findOneOrFail(ConversationStyleEntity, { id: ticket.style.id }) : null;
+    // A solved ticket whose style does not reopen on reply is over for the customer (live chat
+    // closes on solve, so this is only a guard): the message starts a follow-up instead.
+    if (ticket && style && ticket.status === TicketStatus.SOLVED && !reopensOnReply(style.kind))
+      ticket = null;
+
+    if (!ticket) {
+      ticket = await this.createTicket(em, recorder, channel, endUserId, input, now);
+      ticketCreated = true;
+    } else {
+      const assignee = ticket.assignee ? await em.findOne(AgentEntity, { id: ticket.assignee.id }) : null;
+      const result = transition(
+        ticketStateOf(ticket, style!, assignee),
+        { type: 'END_USER_MESSAGE' },
+        input.actor,
+        now,
+      );
+      if (!result.ok) throw new DomainError(result.code, result.reason);
+      const before = { status: ticket.status, assigneeId: ticket.assignee?.id ?? null };
+      applyTicketState(ticket, result.next, now);
+      recorder.record(ticket, before, result.changes, input.actor, now);
+      reopened = result.changes.some((c) => c.kind === TicketChangeKind.REOPENED);
+    }
+
+    const message = this.append(em, recorder, ticket, {
+      authorType: AuthorType.END_USER,
+      agentId: null,
+      body: input.body,
+      externalId: input.externalMessageId,
+      createdTicket: ticketCreated,
+      reopenedTicket: reopened,
+      actor: input.actor,
+      now,
+    });
+    await em.flush();
+    return { message, ticket, ticketCreated, reopened, duplicate: false };
+  }
+
+  private async createTicket(
+    em: EntityManager,
+    recorder: TicketEventRecorder,
+    channel: ChannelEntity,
+    endUserId: string,
+    input: Ingest,
+    now: Date,
+  ): Promise<TicketEntity> {
+    const lastClosed = await em.findOne(
+      TicketEntity,
+      { requester: endUserId, status: TicketStatus.CLOSED },
+      { orderBy: { closedAt: 'desc', createdAt: 'desc' }, fields: ['id'] },
+    );
+    const ticket = em.create(TicketEntity, {
+      channel,
+      style: channel.style,
+      requester: ref(EndUserEntity, endUserId),
+      priority: input.priority,
+      requiredSkills: [...new Set([...channel.requiredSkills, ...input.requiredSkills])],
+      followUpOf: lastClosed ? ref(lastClosed) : null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    recorder.record(
+      ticket,
+      { status: TicketStatus.NEW, assigneeId: null },
+      [{ kind: TicketChangeKind.CREATED, toStatus: TicketStatus.NEW }],
+      input.actor,
+      now,
+    );
+    return ticket;
+  }
+
+  /** An agent's reply (the assignee), or an admin's on any ticket that is not CLOSED. */
+  async send(viewer: Principal, ticketId: string, body: string): Promise<MessageEntity> {
+    const id = requireId('Ticket', ticketId);
+    const text = normalizeBody('body', body);
+    const actor = actorOf(viewer);
+    const em = this.em.fork();
+    const recorder = new TicketEventRecorder(em);
+    const message = await em.transactional(async (tx) => {
+      const ticket = await tx.findOne(TicketEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!ticket) throw notFound('Ticket', ticketId);
+      if (viewer.role === 'AGENT' && ticket.assignee?.id !== viewer.agentId) {
+        throw forbidden("Only the ticket's assignee or an admin may write on it");
+      }
+      if (viewer.role !== 'AGENT' && viewer.role !== 'ADMIN')
+        throw forbidden('Only agents and admins write replies');
+      if (ticket.status === TicketStatus.CLOSED) {
+        throw new DomainError(
+          'ILLEGAL_TRANSITION',
+          'The ticket is CLOSED; no message is added to a closed ticket',
+        );
+      }
+      const added = this.append(tx, recorder, ticket, {
+        authorType: AuthorType.AGENT,
+        agentId: viewer.role === 'AGENT' ? viewer.agentId : null,
+        body: text,
+        externalId: null,
+        createdTicket: false,
+        reopenedTicket: false,
+        actor,
+        now: this.clock.now(),
+      });
+      await tx.flush();
+      return added;
+    });
+    recorder.publishTo(this.bus);
+    return message;
+  }
+
+  /** The next sequence is taken under the ticket's row lock, so sequences have no gap or repeat. */
+  private append(
+    em: EntityManager,
+    recorder: TicketEventRecorder,
+    ticket: TicketEntity,
+    m: {
+      authorType: AuthorType;
+      agentId: string | null;
+      body: string;
+      externalId: string | null;
+      createdTicket: boolean;
+      reopenedTicket: boolean;
+      actor: Actor;
+      now: Date;
+    },
+  ): MessageEntity {
+    ticket.lastSequence += 1;
+    ticket.updatedAt = m.now;
+    const message = em.create(MessageEntity, {
+      ticket,
+      channel: ticket.channel,
+      sequence: ticket.lastSequence,
+      authorType: m.authorType,
+      agent: m.agentId ? ref(AgentEntity, m.agentId) : null,
+      body: m.body,
+      externalId: m.externalId,
+      createdTicket: m.createdTicket,
+      reopenedTicket: m.reopenedTicket,
+      createdAt: m.now,
+    });
+    recorder.recordMessage(ticket, message, m.actor, m.now);
+    return message;
+  }
+
+  async listForTicket(
+    ticketId: string,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<Page<MessageEntity>> {
+    const limit = validateFirst(first);
+    const afterSequence = after ? decodeCursor<[number]>(after, isSequenceCursor)[0] : 0;
+    const rows = await this.em
+      .fork()
+      .find(
+        MessageEntity,
+        { ticket: ticketId, sequence: { $gt: afterSequence } },
+        { orderBy: { sequence: 'asc' }, limit: limit + 1 },
+      );
+    const items = rows.slice(0, limit);
+    return { items, cursors: items.map((m) => encodeCursor([m.sequence])), hasNextPage: rows.length > limit };
+  }
+
+  findByIds(ids: readonly string[]): Promise<MessageEntity[]> {
+    return this.em.fork().find(MessageEntity, { id: { $in: ids.filter(isId) } });
+  }
+}

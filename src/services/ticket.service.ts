@@ -1,0 +1,167 @@
+import { LockMode, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Principal } from '../domain/auth/principal';
+import type { Clock } from '../domain/clock';
+import { DomainError, notFound } from '../domain/errors';
+import { metricsAt, type TicketMetrics } from '../domain/ticket/ticket-metrics';
+import { transition, type TicketAction } from '../domain/ticket/ticket-transition';
+import type { TicketStatus } from '../domain/ticket/ticket.enums';
+import { AgentEntity } from '../entities/agent.entity';
+import { ConversationStyleEntity } from '../entities/conversation-style.entity';
+import { EndUserEntity } from '../entities/end-user.entity';
+import { TicketEntity } from '../entities/ticket.entity';
+import type { TicketEventBus } from '../events/ticket-event.bus';
+import { actorOf } from './actor';
+import { isId, requireId } from './ids';
+import { decodeCursor, encodeCursor, validateFirst, type Page } from './pagination';
+import { TicketEventRecorder } from './ticket-event.recorder';
+import { applyTicketState, metricsStateOf, ticketStateOf } from './ticket-state';
+
+export interface TicketFilter {
+  statuses?: readonly TicketStatus[] | null;
+  assigneeId?: string | null;
+  channelId?: string | null;
+  requesterId?: string | null;
+}
+
+export interface TicketPage extends Page<TicketEntity> {
+  totalCount: number;
+}
+
+const isTicketCursor = (parts: unknown[]): parts is [string, string] =>
+  parts.length === 2 &&
+  typeof parts[0] === 'string' &&
+  typeof parts[1] === 'string' &&
+  isId(parts[1]) &&
+  !Number.isNaN(Date.parse(parts[0]));
+
+/** Tickets: who may see which, the status changes agents and admins make, and admin reassignment. */
+export class TicketService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    private readonly bus: TicketEventBus,
+  ) {}
+
+  /** An integration sees only its channel's tickets; any other is NOT_FOUND to it. */
+  async get(viewer: Principal, id: string): Promise<TicketEntity> {
+    const ticket = await this.em.fork().findOne(TicketEntity, { id: requireId('Ticket', id) });
+    if (!ticket || !canSee(viewer, ticket)) throw notFound('Ticket', id);
+    return ticket;
+  }
+
+  async list(
+    viewer: Principal,
+    filter: TicketFilter,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<TicketPage> {
+    const limit = validateFirst(first);
+    const where = visibleWhere(viewer, filter);
+    const em = this.em.fork();
+    if (where === null) return { items: [], cursors: [], hasNextPage: false, totalCount: 0 };
+
+    let pageWhere: FilterQuery<TicketEntity> = where;
+    if (after) {
+      const [createdAt, id] = decodeCursor<[string, string]>(after, isTicketCursor);
+      const at = new Date(createdAt);
+      pageWhere = {
+        $and: [where, { $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: id } }] }],
+      };
+    }
+    const [rows, totalCount] = await Promise.all([
+      em.find(TicketEntity, pageWhere, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: limit + 1 }),
+      em.count(TicketEntity, where),
+    ]);
+    const items = rows.slice(0, limit);
+    return {
+      items,
+      cursors: items.map((t) => encodeCursor([t.createdAt.toISOString(), t.id])),
+      hasNextPage: rows.length > limit,
+      totalCount,
+    };
+  }
+
+  findByIds(ids: readonly string[]): Promise<TicketEntity[]> {
+    return this.em.fork().find(TicketEntity, { id: { $in: ids.filter(isId) } });
+  }
+
+  findEndUsersByIds(ids: readonly string[]): Promise<EndUserEntity[]> {
+    return this.em.fork().find(EndUserEntity, { id: { $in: ids.filter(isId) } });
+  }
+
+  metrics(ticket: TicketEntity): TicketMetrics {
+    return metricsAt(metricsStateOf(ticket), this.clock.now());
+  }
+
+  updateStatus(viewer: Principal, ticketId: string, status: TicketStatus): Promise<TicketEntity> {
+    return this.change(viewer, ticketId, async () => ({ type: 'SET_STATUS', to: status }));
+  }
+
+  /** `agentId` null: back to NEW, waiting for routing. Skills and capacity are not checked: an admin's choice. */
+  reassign(viewer: Principal, ticketId: string, agentId: string | null): Promise<TicketEntity> {
+    return this.change(viewer, ticketId, async (em) => {
+      if (agentId === null) return { type: 'UNASSIGN' };
+      const agent = await em.findOne(AgentEntity, { id: requireId('Agent', agentId) });
+      if (!agent) throw notFound('Agent', agentId);
+      return { type: 'ASSIGN', agentId: agent.id };
+    });
+  }
+
+  /** Load and lock the ticket, decide with transition(), write state and events, publish after commit. */
+  private async change(
+    viewer: Principal,
+    ticketId: string,
+    action: (em: EntityManager) => Promise<TicketAction>,
+  ): Promise<TicketEntity> {
+    const id = requireId('Ticket', ticketId);
+    const actor = actorOf(viewer);
+    const em = this.em.fork();
+    const recorder = new TicketEventRecorder(em);
+    const ticket = await em.transactional(async (tx) => {
+      const locked = await tx.findOne(TicketEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!locked || !canSee(viewer, locked)) throw notFound('Ticket', ticketId);
+      const wanted = await action(tx);
+      const style = await tx.findOneOrFail(ConversationStyleEntity, { id: locked.style.id });
+      const assignee = locked.assignee ? await tx.findOne(AgentEntity, { id: locked.assignee.id }) : null;
+      const now = this.clock.now();
+      const result = transition(ticketStateOf(locked, style, assignee), wanted, actor, now);
+      if (!result.ok) throw new DomainError(result.code, result.reason);
+
+      const before = { status: locked.status, assigneeId: locked.assignee?.id ?? null };
+      applyTicketState(locked, result.next, now);
+      if (wanted.type === 'ASSIGN' && before.assigneeId !== wanted.agentId) {
+        (await tx.findOneOrFail(AgentEntity, { id: wanted.agentId })).lastAssignedAt = now;
+      }
+      recorder.record(locked, before, result.changes, actor, now);
+      await tx.flush();
+      return locked;
+    });
+    recorder.publishTo(this.bus);
+    return ticket;
+  }
+}
+
+function canSee(viewer: Principal, ticket: TicketEntity): boolean {
+  return viewer.role !== 'INTEGRATION' || ticket.channel.id === viewer.channelId;
+}
+
+/** The filter as a query, narrowed to what the viewer may see; null when nothing can match. */
+function visibleWhere(viewer: Principal, filter: TicketFilter): FilterQuery<TicketEntity> | null {
+  const where: Record<string, unknown> = {};
+  for (const [key, value] of [
+    ['assignee', filter.assigneeId],
+    ['channel', filter.channelId],
+    ['requester', filter.requesterId],
+  ] as const) {
+    if (value === null || value === undefined) continue;
+    if (!isId(value)) return null;
+    where[key] = value.toLowerCase();
+  }
+  if (filter.statuses) where.status = { $in: [...filter.statuses] };
+  if (viewer.role === 'INTEGRATION') {
+    if (where.channel !== undefined && where.channel !== viewer.channelId) return null;
+    where.channel = viewer.channelId;
+  }
+  return where as FilterQuery<TicketEntity>;
+}
