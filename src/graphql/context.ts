@@ -8,6 +8,11 @@ export interface GraphQLContext {
   loaders: Loaders;
 }
 
-export function createContext(services: Services, principal: Principal): GraphQLContext {
-  return { principal, services, loaders: createLoaders(services) };
+/** One per HTTP request, or per WebSocket operation (`longLived`: a subscription, whose loaders must not cache). */
+export function createContext(
+  services: Services,
+  principal: Principal,
+  { longLived = false } = {},
+): GraphQLContext {
+  return { principal, services, loaders: createLoaders(services, { cache: !longLived }) };
 }

@@ -2,6 +2,7 @@ import { registerEnumType } from 'type-graphql';
 import { AgentStatus } from '../domain/agent/agent.rules';
 import { ChannelKind } from '../domain/channel/channel.rules';
 import { ConversationStyleKind } from '../domain/conversation-style/conversation-style.rules';
+import { AuthorType, TicketChangeKind, TicketPriority, TicketStatus } from '../domain/ticket/ticket.enums';
 
 registerEnumType(AgentStatus, {
   name: 'AgentStatus',
@@ -13,4 +14,23 @@ registerEnumType(ConversationStyleKind, {
 });
 registerEnumType(ChannelKind, { name: 'ChannelKind', description: 'Where end users write in from.' });
 
-export { AgentStatus, ChannelKind, ConversationStyleKind };
+registerEnumType(TicketStatus, {
+  name: 'TicketStatus',
+  description: 'NEW → OPEN → PENDING / ON_HOLD → SOLVED → CLOSED.',
+});
+registerEnumType(TicketPriority, {
+  name: 'TicketPriority',
+  description: 'Queue order: URGENT, HIGH, NORMAL, LOW.',
+});
+registerEnumType(AuthorType, { name: 'AuthorType' });
+registerEnumType(TicketChangeKind, { name: 'TicketChangeKind' });
+
+export {
+  AgentStatus,
+  AuthorType,
+  ChannelKind,
+  ConversationStyleKind,
+  TicketChangeKind,
+  TicketPriority,
+  TicketStatus,
+};

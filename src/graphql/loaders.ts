@@ -1,21 +1,50 @@
 import DataLoader from 'dataloader';
+import type { AgentEntity } from '../entities/agent.entity';
+import type { ChannelEntity } from '../entities/channel.entity';
 import type { ConversationStyleEntity } from '../entities/conversation-style.entity';
+import type { EndUserEntity } from '../entities/end-user.entity';
+import type { TicketEntity } from '../entities/ticket.entity';
 import type { Services } from '../services/services.factory';
 
-/** Per-request batching, so a list of N channels costs one style query, not N. */
+/** Per-request batching, so a page of N tickets costs one query per related table, not N. */
 export interface Loaders {
+  agent: DataLoader<string, AgentEntity | undefined>;
+  channel: DataLoader<string, ChannelEntity | undefined>;
   conversationStyle: DataLoader<string, ConversationStyleEntity | undefined>;
+  endUser: DataLoader<string, EndUserEntity | undefined>;
+  ticket: DataLoader<string, TicketEntity | undefined>;
 }
 
-function byId<T extends { id: string }>(load: (ids: readonly string[]) => Promise<T[]>) {
-  return new DataLoader<string, T | undefined>(async (ids) => {
-    const rows = new Map((await load(ids)).map((row) => [row.id, row]));
-    return ids.map((id) => rows.get(id));
-  });
-}
-
-export function createLoaders(services: Services): Loaders {
+/**
+ * `cache: false` for subscriptions: their context lives as long as the subscription, and a cache
+ * there would serve every later event the data of the first (batching still applies per tick).
+ */
+export function createLoaders(services: Services, { cache }: { cache: boolean }): Loaders {
+  function byId<T extends { id: string }>(load: (ids: readonly string[]) => Promise<T[]>) {
+    return new DataLoader<string, T | undefined>(
+      async (ids) => {
+        const rows = new Map((await load(ids)).map((row) => [row.id, row]));
+        return ids.map((id) => rows.get(id));
+      },
+      { cache },
+    );
+  }
   return {
+    agent: byId((ids) => services.agents.findByIds(ids)),
+    channel: byId((ids) => services.channels.findByIds(ids)),
     conversationStyle: byId((ids) => services.conversationStyles.findByIds(ids)),
+    endUser: byId((ids) => services.tickets.findEndUsersByIds(ids)),
+    ticket: byId((ids) => services.tickets.findByIds(ids)),
   };
+}
+
+/** For relations the database guarantees (foreign keys): absence means the data changed under us. */
+export async function loadRequired<T>(
+  loader: DataLoader<string, T | undefined>,
+  id: string,
+  what: string,
+): Promise<T> {
+  const row = await loader.load(id);
+  if (row === undefined) throw new Error(`${what} ${id} is missing`);
+  return row;
 }

@@ -6,7 +6,10 @@ import { authChecker } from './auth-checker';
 import { AgentResolver } from './resolvers/agent.resolver';
 import { ChannelResolver } from './resolvers/channel.resolver';
 import { ConversationStyleResolver } from './resolvers/conversation-style.resolver';
+import { MessageResolver } from './resolvers/message.resolver';
 import { RoutingSettingsResolver } from './resolvers/routing-settings.resolver';
+import { TicketSubscriptionResolver } from './resolvers/ticket-subscription.resolver';
+import { EndUserResolver, TicketResolver } from './resolvers/ticket.resolver';
 import { DateTimeScalar } from './scalars';
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -14,12 +17,32 @@ let built: Promise<GraphQLSchema> | undefined;
 /** Built once per process: type-graphql's metadata is global, and the schema is immutable. */
 export function getSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [AgentResolver, ChannelResolver, ConversationStyleResolver, RoutingSettingsResolver],
+    resolvers: [
+      AgentResolver,
+      ChannelResolver,
+      ConversationStyleResolver,
+      EndUserResolver,
+      MessageResolver,
+      RoutingSettingsResolver,
+      TicketResolver,
+      TicketSubscriptionResolver,
+    ],
     authChecker,
     authMode: 'error',
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // Inputs are validated by the domain rules (one place, with the contract's error codes).
     validate: false,
+    // Every subscription reads from its app's event bus (context.services.events) through its own
+    // `subscribe`, because one schema serves every app in the process. type-graphql insists on a
+    // pubSub all the same; this one makes any use of the topic mechanism fail loudly.
+    pubSub: {
+      publish: () => {
+        throw new Error('Publish through services.events, not type-graphql topics');
+      },
+      subscribe: () => {
+        throw new Error('Subscribe through services.events, not type-graphql topics');
+      },
+    },
   });
   return built;
 }

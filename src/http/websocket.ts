@@ -34,7 +34,8 @@ export function attachGraphQLWebSocket(options: {
   const server = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
-      context: (ctx) => createContext(services, ctx.extra.principal ?? { role: 'ANONYMOUS' }),
+      context: (ctx) =>
+        createContext(services, ctx.extra.principal ?? { role: 'ANONYMOUS' }, { longLived: true }),
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
         let principal: Principal;

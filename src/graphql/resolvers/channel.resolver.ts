@@ -7,6 +7,7 @@ import {
 } from '../types/channel.type';
 import { ConversationStyleType } from '../types/conversation-style.type';
 import type { GraphQLContext } from '../context';
+import { loadRequired } from '../loaders';
 
 @Resolver(() => ChannelType)
 export class ChannelResolver {
@@ -41,9 +42,8 @@ export class ChannelResolver {
     @Root() channel: ChannelType,
     @Ctx() { loaders }: GraphQLContext,
   ): Promise<ConversationStyleType> {
-    const style = await loaders.conversationStyle.load(channel.styleId);
-    // The foreign key guarantees the row; its absence means the database changed under us.
-    if (!style) throw new Error(`Channel ${channel.id} points at missing style ${channel.styleId}`);
-    return ConversationStyleType.from(style);
+    return ConversationStyleType.from(
+      await loadRequired(loaders.conversationStyle, channel.styleId, 'ConversationStyle'),
+    );
   }
 }

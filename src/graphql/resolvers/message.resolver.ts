@@ -1,0 +1,52 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import type { GraphQLContext } from '../context';
+import { loadRequired } from '../loaders';
+import { AgentType } from '../types/agent.type';
+import { MessageType, ReceiveMessageInput, ReceiveMessagePayload } from '../types/message.type';
+import { TicketType } from '../types/ticket.type';
+
+@Resolver(() => MessageType)
+export class MessageResolver {
+  @Authorized('INTEGRATION', 'ADMIN')
+  @Mutation(() => ReceiveMessagePayload, {
+    description:
+      "An end user's message, from the channel's integration: appended to their open ticket, or a new one.",
+  })
+  async receiveMessage(
+    @Arg('input', () => ReceiveMessageInput) input: ReceiveMessageInput,
+    @Ctx() { principal, services }: GraphQLContext,
+  ): Promise<ReceiveMessagePayload> {
+    const result = await services.messages.receive(principal, input);
+    return {
+      message: MessageType.from(result.message),
+      ticket: TicketType.from(result.ticket),
+      ticketCreated: result.ticketCreated,
+      reopened: result.reopened,
+      duplicate: result.duplicate,
+    };
+  }
+
+  @Authorized('AGENT', 'ADMIN')
+  @Mutation(() => MessageType, {
+    description: "A reply by the ticket's assignee, or by an admin; not on CLOSED tickets.",
+  })
+  async sendMessage(
+    @Arg('ticketId', () => ID) ticketId: string,
+    @Arg('body') body: string,
+    @Ctx() { principal, services }: GraphQLContext,
+  ): Promise<MessageType> {
+    return MessageType.from(await services.messages.send(principal, ticketId, body));
+  }
+
+  @FieldResolver(() => TicketType)
+  async ticket(@Root() message: MessageType, @Ctx() { loaders }: GraphQLContext): Promise<TicketType> {
+    return TicketType.from(await loadRequired(loaders.ticket, message.ticketId, 'Ticket'));
+  }
+
+  @FieldResolver(() => AgentType, { nullable: true })
+  async agent(@Root() message: MessageType, @Ctx() { loaders }: GraphQLContext): Promise<AgentType | null> {
+    return message.agentId
+      ? AgentType.from(await loadRequired(loaders.agent, message.agentId, 'Agent'))
+      : null;
+  }
+}

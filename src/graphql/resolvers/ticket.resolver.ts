@@ -1,0 +1,144 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLContext } from '../context';
+import { TicketStatus } from '../enums';
+import { loadRequired } from '../loaders';
+import { AgentType } from '../types/agent.type';
+import { ChannelType } from '../types/channel.type';
+import { PageInfo } from '../types/connection.type';
+import { ConversationStyleType } from '../types/conversation-style.type';
+import { MessageConnection, MessageType } from '../types/message.type';
+import {
+  EndUserType,
+  TicketConnection,
+  TicketFilterInput,
+  TicketMetricsType,
+  TicketType,
+} from '../types/ticket.type';
+
+@Resolver(() => TicketType)
+export class TicketResolver {
+  @Authorized()
+  @Query(() => TicketType, { nullable: true, description: "An integration sees only its channel's tickets." })
+  async ticket(
+    @Arg('id', () => ID) id: string,
+    @Ctx() { principal, services }: GraphQLContext,
+  ): Promise<TicketType> {
+    return TicketType.from(await services.tickets.get(principal, id));
+  }
+
+  @Authorized()
+  @Query(() => TicketConnection, {
+    description: "Newest first. An integration sees only its channel's tickets.",
+  })
+  async tickets(
+    @Arg('filter', () => TicketFilterInput, { nullable: true }) filter: TicketFilterInput | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50, description: 'At most 100.' }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() { principal, services }: GraphQLContext,
+  ): Promise<TicketConnection> {
+    const page = await services.tickets.list(principal, filter ?? {}, first, after);
+    return {
+      edges: page.items.map((ticket, i) => ({ cursor: page.cursors[i]!, node: TicketType.from(ticket) })),
+      pageInfo: PageInfo.of(page.cursors, page.hasNextPage),
+      totalCount: page.totalCount,
+    };
+  }
+
+  @Authorized('AGENT', 'ADMIN')
+  @Mutation(() => TicketType, {
+    description: 'By the assignee or an admin, per the status table; CLOSED only by the system.',
+  })
+  async updateTicketStatus(
+    @Arg('ticketId', () => ID) ticketId: string,
+    @Arg('status', () => TicketStatus) status: TicketStatus,
+    @Ctx() { principal, services }: GraphQLContext,
+  ): Promise<TicketType> {
+    return TicketType.from(await services.tickets.updateStatus(principal, ticketId, status));
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => TicketType, {
+    description:
+      'To a named agent (a NEW ticket becomes OPEN), or with agentId null back to NEW, waiting for routing.',
+  })
+  async reassignTicket(
+    @Arg('ticketId', () => ID) ticketId: string,
+    @Arg('agentId', () => ID, { nullable: true }) agentId: string | null,
+    @Ctx() { principal, services }: GraphQLContext,
+  ): Promise<TicketType> {
+    return TicketType.from(await services.tickets.reassign(principal, ticketId, agentId ?? null));
+  }
+
+  @FieldResolver(() => ChannelType)
+  async channel(@Root() ticket: TicketType, @Ctx() { loaders }: GraphQLContext): Promise<ChannelType> {
+    return ChannelType.from(await loadRequired(loaders.channel, ticket.channelId, 'Channel'));
+  }
+
+  @FieldResolver(() => ConversationStyleType)
+  async style(
+    @Root() ticket: TicketType,
+    @Ctx() { loaders }: GraphQLContext,
+  ): Promise<ConversationStyleType> {
+    return ConversationStyleType.from(
+      await loadRequired(loaders.conversationStyle, ticket.styleId, 'ConversationStyle'),
+    );
+  }
+
+  @FieldResolver(() => EndUserType)
+  async requester(@Root() ticket: TicketType, @Ctx() { loaders }: GraphQLContext): Promise<EndUserType> {
+    const endUser = await loadRequired(loaders.endUser, ticket.requesterId, 'EndUser');
+    return Object.assign(new EndUserType(), {
+      id: endUser.id,
+      externalId: endUser.externalId,
+      displayName: endUser.displayName,
+      channelId: endUser.channel.id,
+    });
+  }
+
+  @FieldResolver(() => AgentType, { nullable: true })
+  async assignee(@Root() ticket: TicketType, @Ctx() { loaders }: GraphQLContext): Promise<AgentType | null> {
+    return ticket.assigneeId
+      ? AgentType.from(await loadRequired(loaders.agent, ticket.assigneeId, 'Agent'))
+      : null;
+  }
+
+  @FieldResolver(() => TicketType, {
+    nullable: true,
+    description: "The end user's previous, closed ticket on this channel.",
+  })
+  async followUpOf(
+    @Root() ticket: TicketType,
+    @Ctx() { loaders }: GraphQLContext,
+  ): Promise<TicketType | null> {
+    return ticket.followUpOfId
+      ? TicketType.from(await loadRequired(loaders.ticket, ticket.followUpOfId, 'Ticket'))
+      : null;
+  }
+
+  @FieldResolver(() => TicketMetricsType)
+  metrics(@Root() ticket: TicketType, @Ctx() { services }: GraphQLContext): TicketMetricsType {
+    return services.tickets.metrics(ticket.entity);
+  }
+
+  @FieldResolver(() => MessageConnection, { description: 'In sequence order.' })
+  async messages(
+    @Root() ticket: TicketType,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50, description: 'At most 100.' }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<MessageConnection> {
+    const page = await services.messages.listForTicket(ticket.id, first, after);
+    return {
+      edges: page.items.map((message, i) => ({ cursor: page.cursors[i]!, node: MessageType.from(message) })),
+      pageInfo: PageInfo.of(page.cursors, page.hasNextPage),
+    };
+  }
+}
+
+@Resolver(() => EndUserType)
+export class EndUserResolver {
+  @FieldResolver(() => ChannelType)
+  async channel(@Root() endUser: EndUserType, @Ctx() { loaders }: GraphQLContext): Promise<ChannelType> {
+    return ChannelType.from(await loadRequired(loaders.channel, endUser.channelId, 'Channel'));
+  }
+}

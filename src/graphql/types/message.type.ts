@@ -1,0 +1,126 @@
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { MessageEntity } from '../../entities/message.entity';
+import { AuthorType, TicketChangeKind, TicketPriority } from '../enums';
+import { PageInfo } from './connection.type';
+import { TicketType } from './ticket.type';
+
+@ObjectType('Message')
+export class MessageType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => Int, { description: '1, 2, 3 … within the ticket, in commit order, with no gaps.' })
+  sequence!: number;
+
+  @Field(() => AuthorType, { description: "An admin's reply is AGENT with no agent." })
+  authorType!: AuthorType;
+
+  @Field()
+  body!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The partner's message id (receiveMessage's externalMessageId).",
+  })
+  externalId!: string | null;
+
+  @Field()
+  createdAt!: Date;
+
+  ticketId!: string;
+  agentId!: string | null;
+
+  static from(entity: MessageEntity): MessageType {
+    return Object.assign(new MessageType(), {
+      id: entity.id,
+      sequence: entity.sequence,
+      authorType: entity.authorType,
+      body: entity.body,
+      externalId: entity.externalId,
+      createdAt: entity.createdAt,
+      ticketId: entity.ticket.id,
+      agentId: entity.agent?.id ?? null,
+    });
+  }
+}
+
+@ObjectType('MessageEdge')
+export class MessageEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => MessageType)
+  node!: MessageType;
+}
+
+@ObjectType('MessageConnection')
+export class MessageConnection {
+  @Field(() => [MessageEdge])
+  edges!: MessageEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+@InputType('ReceiveMessageInput')
+export class ReceiveMessageInput {
+  @Field(() => ID)
+  channelId!: string;
+
+  @Field({ description: "The end user's id on the channel (their WhatsApp number, LINE user id …)." })
+  externalUserId!: string;
+
+  @Field(() => String, { nullable: true })
+  displayName?: string | null;
+
+  @Field({ description: '1 to 10,000 characters after trimming.' })
+  body!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Accepted once per channel: a repeat returns the first result.',
+  })
+  externalMessageId?: string | null;
+
+  @Field(() => TicketPriority, { nullable: true, description: 'For a new ticket; NORMAL when omitted.' })
+  priority?: TicketPriority | null;
+
+  @Field(() => [String], { nullable: true, description: "Added to the channel's skills, for a new ticket." })
+  requiredSkills?: string[] | null;
+}
+
+@ObjectType('ReceiveMessagePayload')
+export class ReceiveMessagePayload {
+  @Field(() => MessageType)
+  message!: MessageType;
+
+  @Field(() => TicketType)
+  ticket!: TicketType;
+
+  @Field({ description: 'The message started a new ticket.' })
+  ticketCreated!: boolean;
+
+  @Field({ description: 'The message reopened a SOLVED ticket.' })
+  reopened!: boolean;
+
+  @Field({
+    description:
+      'This externalMessageId was already received: this is the first result, and nothing changed.',
+  })
+  duplicate!: boolean;
+}
+
+@ObjectType('TicketChange', { description: 'One committed change of a ticket.' })
+export class TicketChangeType {
+  @Field(() => TicketChangeKind)
+  kind!: TicketChangeKind;
+
+  @Field(() => TicketType)
+  ticket!: TicketType;
+
+  @Field(() => MessageType, { nullable: true, description: 'The message, for MESSAGE_ADDED.' })
+  message!: MessageType | null;
+
+  @Field()
+  at!: Date;
+}

@@ -1,0 +1,134 @@
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { TicketEntity } from '../../entities/ticket.entity';
+import { TicketPriority, TicketStatus } from '../enums';
+import { PageInfo } from './connection.type';
+
+@ObjectType('EndUser', { description: 'A customer, as one channel knows them.' })
+export class EndUserType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: "The channel's own id for this person." })
+  externalId!: string;
+
+  @Field(() => String, { nullable: true })
+  displayName!: string | null;
+
+  channelId!: string;
+}
+
+@ObjectType('TicketMetrics', { description: "Per-ticket figures (seconds), from the ticket's event log." })
+export class TicketMetricsType {
+  @Field(() => Int, { nullable: true, description: 'First end-user message → first agent message.' })
+  firstReplySeconds!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Created → last solve.' })
+  fullResolutionSeconds!: number | null;
+
+  @Field(() => Int, { description: 'Time spent OPEN, the current interval included.' })
+  handleSeconds!: number;
+
+  @Field(() => Int)
+  reopenCount!: number;
+
+  @Field(() => Int)
+  assignmentCount!: number;
+}
+
+@ObjectType('Ticket', { description: 'One conversation with one end user on one channel.' })
+export class TicketType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => TicketStatus)
+  status!: TicketStatus;
+
+  @Field(() => TicketPriority)
+  priority!: TicketPriority;
+
+  @Field(() => [String], { description: "The channel's skills and the ones the integration asked for." })
+  requiredSkills!: string[];
+
+  @Field()
+  createdAt!: Date;
+
+  @Field()
+  updatedAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  solvedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When a SOLVED ticket will close.' })
+  closesAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  closedAt!: Date | null;
+
+  @Field(() => Int)
+  reopenCount!: number;
+
+  // Resolved by TicketResolver through per-request loaders.
+  channelId!: string;
+  styleId!: string;
+  requesterId!: string;
+  assigneeId!: string | null;
+  followUpOfId!: string | null;
+  entity!: TicketEntity;
+
+  static from(entity: TicketEntity): TicketType {
+    return Object.assign(new TicketType(), {
+      id: entity.id,
+      status: entity.status,
+      priority: entity.priority,
+      requiredSkills: entity.requiredSkills,
+      createdAt: entity.createdAt,
+      updatedAt: entity.updatedAt,
+      solvedAt: entity.solvedAt,
+      closesAt: entity.closesAt,
+      closedAt: entity.closedAt,
+      reopenCount: entity.reopenCount,
+      channelId: entity.channel.id,
+      styleId: entity.style.id,
+      requesterId: entity.requester.id,
+      assigneeId: entity.assignee?.id ?? null,
+      followUpOfId: entity.followUpOf?.id ?? null,
+      entity,
+    });
+  }
+}
+
+@ObjectType('TicketEdge')
+export class TicketEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => TicketType)
+  node!: TicketType;
+}
+
+@ObjectType('TicketConnection')
+export class TicketConnection {
+  @Field(() => [TicketEdge])
+  edges!: TicketEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: 'All tickets matching the filter, across pages.' })
+  totalCount!: number;
+}
+
+@InputType('TicketFilter', { description: 'All given conditions must hold.' })
+export class TicketFilterInput {
+  @Field(() => [TicketStatus], { nullable: true })
+  statuses?: TicketStatus[] | null;
+
+  @Field(() => ID, { nullable: true })
+  assigneeId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  channelId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  requesterId?: string | null;
+}
