@@ -1,7 +1,7 @@
-import { createPubSub, filter, pipe } from '@graphql-yoga/subscription';
 import type { TicketChangeKind, TicketStatus } from '../domain/ticket/ticket.enums';
 import type { MessageEntity } from '../entities/message.entity';
 import type { TicketEntity } from '../entities/ticket.entity';
+import { EventQueue } from './event-queue';
 
 /** One committed change of one ticket, as subscribers receive it. */
 export interface TicketChangeEvent {
@@ -23,34 +23,58 @@ export interface TicketChangeEvent {
 /**
  * The one publishing module: services hand it the events of a transaction after it commits, and
  * subscriptions read from it. The transport is in-process for now; a cross-process transport
- * (PostgreSQL LISTEN/NOTIFY) can replace it behind the same two methods without touching services.
+ * (PostgreSQL LISTEN/NOTIFY) can replace it behind the same methods without touching services.
  */
 export interface TicketEventBus {
   publish(events: readonly TicketChangeEvent[]): void;
-  /** Every change, optionally only those for which `accept` is true. */
-  changes(accept?: (event: TicketChangeEvent) => boolean): AsyncIterable<TicketChangeEvent>;
-  /** The MESSAGE_ADDED changes of one ticket. */
-  messages(ticketId: string): AsyncIterable<TicketChangeEvent>;
+  /** Every change from now on, optionally only those `accept` lets through. */
+  changes(accept?: (event: TicketChangeEvent) => boolean): AsyncIterableIterator<TicketChangeEvent>;
+  /** The MESSAGE_ADDED changes of one ticket from now on. */
+  messages(ticketId: string): AsyncIterableIterator<TicketChangeEvent>;
+  /** Live subscriptions, for operations (and tests that must not publish before one is live). */
+  subscriberCount(): number;
+}
+
+interface Listener {
+  queue: EventQueue<TicketChangeEvent>;
+  accept?: (event: TicketChangeEvent) => boolean;
 }
 
 export function createInProcessTicketEventBus(): TicketEventBus {
-  const pubsub = createPubSub<{
-    'ticket.changed': [TicketChangeEvent];
-    'ticket.message': [ticketId: string, event: TicketChangeEvent];
-  }>();
+  const all = new Set<Listener>();
+  const byTicket = new Map<string, Set<Listener>>();
+
+  function listen(set: Set<Listener>, accept?: Listener['accept'], onEmpty?: () => void) {
+    const listener: Listener = {
+      accept,
+      queue: new EventQueue(() => {
+        set.delete(listener);
+        if (set.size === 0) onEmpty?.();
+      }),
+    };
+    set.add(listener);
+    return listener.queue;
+  }
+
   return {
     publish(events) {
       for (const event of events) {
-        pubsub.publish('ticket.changed', event);
-        if (event.message) pubsub.publish('ticket.message', event.ticketId, event);
+        for (const { queue, accept } of all) if (!accept || accept(event)) queue.push(event);
+        if (event.message) for (const { queue } of byTicket.get(event.ticketId) ?? []) queue.push(event);
       }
     },
     changes(accept) {
-      const all = pubsub.subscribe('ticket.changed');
-      return accept ? pipe(all, filter(accept)) : all;
+      return listen(all, accept);
     },
     messages(ticketId) {
-      return pubsub.subscribe('ticket.message', ticketId);
+      let set = byTicket.get(ticketId);
+      if (!set) byTicket.set(ticketId, (set = new Set()));
+      return listen(set, undefined, () => byTicket.delete(ticketId));
+    },
+    subscriberCount() {
+      let count = all.size;
+      for (const set of byTicket.values()) count += set.size;
+      return count;
     },
   };
 }

@@ -1,4 +1,6 @@
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import WebSocket from 'ws';
 
 export interface WsConnection {
@@ -55,4 +57,84 @@ export function wsExecute<T>(
       },
     );
   });
+}
+
+export interface LiveSubscription<T> {
+  /** Everything received so far, in order. */
+  readonly events: T[];
+  readonly errors: unknown[];
+  /** Resolves once at least `count` events have arrived (fails the test after `timeoutMs`). */
+  waitFor(count: number, timeoutMs?: number): Promise<T[]>;
+  stop(): void;
+}
+
+/** Subscribes with a codegen'd document over a real socket and collects what arrives. */
+export function subscribeWs<TData, TVariables extends Record<string, unknown>>(
+  client: Client,
+  document: TypedDocumentNode<TData, TVariables>,
+  variables: TVariables,
+): LiveSubscription<TData> {
+  const events: TData[] = [];
+  const errors: unknown[] = [];
+  const waiters = new Set<() => void>();
+  const notify = () => waiters.forEach((w) => w());
+  const stop = client.subscribe<TData>(
+    { query: print(document), variables },
+    {
+      next: (value) => {
+        if (value.errors) errors.push(...value.errors);
+        if (value.data) events.push(value.data);
+        notify();
+      },
+      error: (err) => {
+        errors.push(err);
+        notify();
+      },
+      complete: notify,
+    },
+  );
+  return {
+    events,
+    errors,
+    stop,
+    waitFor(count, timeoutMs = 5000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (events.length >= count) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(events);
+          } else if (errors.length > 0) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            reject(new Error(`subscription failed: ${JSON.stringify(errors)}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(
+            new Error(
+              `expected ${count} events within ${timeoutMs} ms, got ${events.length}: ${JSON.stringify(events)}`,
+            ),
+          );
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Waits until the server has `count` live subscriptions, so nothing is published before they listen. */
+export async function waitForSubscribers(
+  count: () => number,
+  expected: number,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (count() < expected) {
+    if (performance.now() > deadline)
+      throw new Error(`only ${count()} of ${expected} subscriptions became live`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
