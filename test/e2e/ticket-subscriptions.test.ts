@@ -1,0 +1,118 @@
+import {
+  SendMessageDocument,
+  TicketChangedDocument,
+  MessageAddedDocument,
+  UpdateTicketStatusDocument,
+  type TicketChangedSubscription,
+} from '../generated/operations';
+import { assign, createAgent, createChannel, receive } from '../support/fixtures';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { connectWs, subscribeWs, waitForSubscribers, type WsConnection } from '../support/ws-client';
+
+let t: TestApp;
+let sockets: WsConnection[] = [];
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterEach(async () => {
+  await Promise.all(sockets.map((s) => s.dispose()));
+  sockets = [];
+});
+afterAll(() => t.close());
+
+async function socket(token: string): Promise<WsConnection> {
+  const ws = connectWs(t.wsUrl, `Bearer ${token}`);
+  sockets.push(ws);
+  await ws.acknowledged;
+  return ws;
+}
+
+const summary = (e: TicketChangedSubscription) => [
+  e.ticketChanged.kind,
+  e.ticketChanged.ticket.id,
+  e.ticketChanged.ticket.status,
+  e.ticketChanged.message?.body ?? null,
+];
+
+describe('ticketChanged', () => {
+  it('with a filter on assignee and statuses delivers exactly the matching changes, in order', async () => {
+    const channel = await createChannel(t, 'SOCIAL_MESSAGING');
+    const mina = await createAgent(t);
+    const joon = await createAgent(t);
+    const a = (await receive(t, channel, 'filter-a', 'first')).ticket.id;
+    const b = (await receive(t, channel, 'filter-b', 'second')).ticket.id;
+
+    const ws = await socket(t.adminToken);
+    const before = t.app.services.events.subscriberCount();
+    const live = subscribeWs(ws.client, TicketChangedDocument, {
+      filter: { assigneeId: mina.id, statuses: ['PENDING', 'SOLVED'] },
+    });
+    await waitForSubscribers(() => t.app.services.events.subscriberCount(), before + 1);
+
+    await assign(t, a, mina.id); //                                   OPEN: no match
+    const status = (ticketId: string, s: 'PENDING' | 'SOLVED', token: string) =>
+      t.client.ok(UpdateTicketStatusDocument, { ticketId, status: s }, token);
+    await status(a, 'PENDING', mina.token); //                        match
+    await t.client.ok(SendMessageDocument, { ticketId: a, body: 'waiting on you' }, mina.token); // PENDING: match
+    await assign(t, b, joon.id); //                                   other assignee
+    await status(b, 'PENDING', joon.token); //                        other assignee
+    await receive(t, channel, 'filter-a', 'here I am'); //           → OPEN: no match (both changes)
+    await status(a, 'SOLVED', mina.token); //                         match
+    await receive(t, channel, 'filter-b', 'ping'); //                other assignee
+
+    const events = await live.waitFor(3);
+    // Let anything wrongly matching arrive before checking there is nothing more.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(events.map(summary)).toEqual([
+      ['STATUS_CHANGED', a, 'PENDING', null],
+      ['MESSAGE_ADDED', a, 'PENDING', 'waiting on you'],
+      ['STATUS_CHANGED', a, 'SOLVED', null],
+    ]);
+  });
+
+  it('publishes nothing for a refused change, and integrations see only their channel', async () => {
+    const mine = await createChannel(t, 'LIVE_CHAT_RETURNING');
+    const other = await createChannel(t, 'LIVE_CHAT_RETURNING');
+    const agent = await createAgent(t);
+    const ticket = (await receive(t, mine, 'refused-1', 'hello')).ticket.id;
+
+    const adminWs = await socket(t.adminToken);
+    const integrationWs = await socket(mine.token);
+    const before = t.app.services.events.subscriberCount();
+    const all = subscribeWs(adminWs.client, TicketChangedDocument, {});
+    const integration = subscribeWs(integrationWs.client, TicketChangedDocument, {});
+    await waitForSubscribers(() => t.app.services.events.subscriberCount(), before + 2);
+
+    // Refused: NEW → SOLVED, an agent writing on a ticket not theirs, a body too long.
+    await t.client.execute(UpdateTicketStatusDocument, { ticketId: ticket, status: 'SOLVED' }, t.adminToken);
+    await t.client.execute(SendMessageDocument, { ticketId: ticket, body: 'not mine' }, agent.token);
+    await t.client.execute(SendMessageDocument, { ticketId: ticket, body: 'x'.repeat(10_001) }, t.adminToken);
+    const elsewhere = (await receive(t, other, 'elsewhere', 'another channel')).ticket.id;
+    await assign(t, ticket, agent.id);
+
+    const seen = await all.waitFor(4);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seen.map((e) => [e.ticketChanged.kind, e.ticketChanged.ticket.id])).toEqual([
+      ['CREATED', elsewhere],
+      ['MESSAGE_ADDED', elsewhere],
+      ['ASSIGNED', ticket],
+      ['STATUS_CHANGED', ticket],
+    ]);
+    const ownChanges = await integration.waitFor(2);
+    expect(ownChanges.map((e) => [e.ticketChanged.kind, e.ticketChanged.ticket.id])).toEqual([
+      ['ASSIGNED', ticket],
+      ['STATUS_CHANGED', ticket],
+    ]);
+  });
+});
+
+describe('messageAdded', () => {
+  it('refuses a ticket the caller cannot see', async () => {
+    const mine = await createChannel(t, 'LIVE_CHAT');
+    const other = await createChannel(t, 'LIVE_CHAT');
+    const ticket = (await receive(t, other, 'hidden', 'hi')).ticket.id;
+    const ws = await socket(mine.token);
+    const live = subscribeWs(ws.client, MessageAddedDocument, { ticketId: ticket });
+    await expect(live.waitFor(1)).rejects.toThrow(/NOT_FOUND/);
+  });
+});
