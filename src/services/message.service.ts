@@ -106,7 +106,7 @@ export class MessageService {
 
     for (let attempt = 1; ; attempt++) {
       const em = this.em.fork();
-      const recorder = new TicketEventRecorder(em);
+      const recorder = new TicketEventRecorder();
       try {
         const result = await em.transactional((tx) => this.ingest(tx, recorder, ingest));
         recorder.publishTo(this.bus);
@@ -188,7 +188,7 @@ export class MessageService {
       if (!result.ok) throw new DomainError(result.code, result.reason);
       const before = { status: ticket.status, assigneeId: ticket.assignee?.id ?? null };
       applyTicketState(ticket, result.next, now);
-      recorder.record(ticket, before, result.changes, input.actor, now);
+      recorder.record(em, ticket, before, result.changes, input.actor, now);
       reopened = result.changes.some((c) => c.kind === TicketChangeKind.REOPENED);
     }
 
@@ -230,6 +230,7 @@ export class MessageService {
       updatedAt: now,
     });
     recorder.record(
+      em,
       ticket,
       { status: TicketStatus.NEW, assigneeId: null },
       [{ kind: TicketChangeKind.CREATED, toStatus: TicketStatus.NEW }],
@@ -245,7 +246,7 @@ export class MessageService {
     const text = normalizeBody('body', body);
     const actor = actorOf(viewer);
     const em = this.em.fork();
-    const recorder = new TicketEventRecorder(em);
+    const recorder = new TicketEventRecorder();
     const message = await em.transactional(async (tx) => {
       const ticket = await tx.findOne(TicketEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!ticket) throw notFound('Ticket', ticketId);
@@ -307,7 +308,7 @@ export class MessageService {
       reopenedTicket: m.reopenedTicket,
       createdAt: m.now,
     });
-    recorder.recordMessage(ticket, message, m.actor, m.now);
+    recorder.recordMessage(em, ticket, message, m.actor, m.now);
     return message;
   }
 

@@ -18,19 +18,19 @@ interface Recorded {
 }
 
 /**
- * Writes a transaction's ticket changes to the event log (in that transaction), folds them into the
- * ticket's metrics, and publishes them once the transaction has committed. One per transaction.
+ * Writes a transaction's ticket changes to the event log (through that transaction's EntityManager),
+ * folds them into the ticket's metrics, and publishes them once the transaction has committed. One
+ * per transaction.
  */
 export class TicketEventRecorder {
   private readonly recorded: Recorded[] = [];
-
-  constructor(private readonly em: EntityManager) {}
 
   /**
    * `before` is the ticket's status and assignee before these changes (for a new ticket: its first
    * status), so each event carries the state right after it.
    */
   record(
+    em: EntityManager,
     ticket: TicketEntity,
     before: { status: TicketStatus; assigneeId: string | null },
     changes: readonly TicketChange[],
@@ -45,7 +45,7 @@ export class TicketEventRecorder {
       if (change.kind === TicketChangeKind.ASSIGNED) assigneeId = change.agentId ?? null;
       const authorType =
         change.kind === TicketChangeKind.MESSAGE_ADDED ? (message?.authorType ?? null) : null;
-      const row = this.em.create(TicketEventEntity, {
+      const row = em.create(TicketEventEntity, {
         ticket: ref(ticket),
         kind: change.kind,
         fromStatus: change.fromStatus ?? null,
@@ -76,9 +76,15 @@ export class TicketEventRecorder {
   }
 
   /** A message added to the ticket: one MESSAGE_ADDED event. */
-  recordMessage(ticket: TicketEntity, message: MessageEntity, actor: Actor, at: Date): void {
+  recordMessage(
+    em: EntityManager,
+    ticket: TicketEntity,
+    message: MessageEntity,
+    actor: Actor,
+    at: Date,
+  ): void {
     const state = { status: ticket.status, assigneeId: ticket.assignee?.id ?? null };
-    this.record(ticket, state, [{ kind: TicketChangeKind.MESSAGE_ADDED }], actor, at, message);
+    this.record(em, ticket, state, [{ kind: TicketChangeKind.MESSAGE_ADDED }], actor, at, message);
   }
 
   /** Call after commit only: a rolled-back change must publish nothing. */

@@ -117,7 +117,7 @@ export class TicketService {
     const id = requireId('Ticket', ticketId);
     const actor = actorOf(viewer);
     const em = this.em.fork();
-    const recorder = new TicketEventRecorder(em);
+    const recorder = new TicketEventRecorder();
     const ticket = await em.transactional(async (tx) => {
       const locked = await tx.findOne(TicketEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!locked || !canSee(viewer, locked)) throw notFound('Ticket', ticketId);
@@ -133,7 +133,7 @@ export class TicketService {
       if (wanted.type === 'ASSIGN' && before.assigneeId !== wanted.agentId) {
         (await tx.findOneOrFail(AgentEntity, { id: wanted.agentId })).lastAssignedAt = now;
       }
-      recorder.record(locked, before, result.changes, actor, now);
+      recorder.record(tx, locked, before, result.changes, actor, now);
       await tx.flush();
       return locked;
     });
