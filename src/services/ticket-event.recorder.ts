@@ -5,7 +5,7 @@ import type { TicketChange } from '../domain/ticket/ticket-transition';
 import { type Actor, TicketChangeKind, type TicketStatus } from '../domain/ticket/ticket.enums';
 import type { MessageEntity } from '../entities/message.entity';
 import { TicketEventEntity } from '../entities/ticket-event.entity';
-import { TicketEntity } from '../entities/ticket.entity';
+import { type TicketEntity } from '../entities/ticket.entity';
 import type { TicketChangeEvent, TicketEventBus } from '../events/ticket-event.bus';
 import { applyMetricsState, metricsStateOf } from './ticket-state';
 

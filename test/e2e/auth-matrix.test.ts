@@ -8,6 +8,12 @@ import {
   CreateChannelDocument,
   CreateConversationStyleDocument,
   MeDocument,
+  ReassignTicketDocument,
+  ReceiveMessageDocument,
+  SendMessageDocument,
+  TicketDocument,
+  TicketsDocument,
+  UpdateTicketStatusDocument,
   RoutingSettingsDocument,
   SetAgentStatusDocument,
   SetAgentStatusOfDocument,
@@ -27,6 +33,7 @@ const tokens: Partial<Record<Caller, string>> = { wrong: 'prl_agent_this-token-w
 let agentId: string;
 let styleId: string;
 let channelId: string;
+let ticketId: string;
 let seq = 0;
 
 beforeAll(async () => {
@@ -48,6 +55,13 @@ beforeAll(async () => {
   );
   tokens.integration = channel.createChannel.token;
   channelId = channel.createChannel.channel.id;
+  const received = await t.client.ok(
+    ReceiveMessageDocument,
+    { input: { channelId, externalUserId: 'matrix-customer', body: 'hello' } },
+    tokens.integration,
+  );
+  ticketId = received.receiveMessage.ticket.id;
+  await t.client.ok(ReassignTicketDocument, { ticketId, agentId }, t.adminToken);
 });
 afterAll(() => t.close());
 
@@ -55,7 +69,7 @@ interface Case {
   operation: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a table of differently typed documents
   document: TypedDocumentNode<any, any>;
-  variables: () => Record<string, unknown>;
+  variables: (caller: Caller) => Record<string, unknown>;
   allowed: Caller[];
 }
 
@@ -146,14 +160,51 @@ const CASES: Case[] = [
     variables: () => ({ input: { offerTimeoutSeconds: 10 + unique() } }),
     allowed: ['admin'],
   },
+  {
+    operation: 'ticket',
+    document: TicketDocument,
+    variables: () => ({ id: ticketId }),
+    allowed: ['agent', 'integration', 'admin'],
+  },
+  {
+    operation: 'tickets',
+    document: TicketsDocument,
+    variables: () => ({}),
+    allowed: ['agent', 'integration', 'admin'],
+  },
+  {
+    operation: 'receiveMessage',
+    document: ReceiveMessageDocument,
+    variables: () => ({ input: { channelId, externalUserId: 'matrix-customer', body: `more ${unique()}` } }),
+    allowed: ['integration', 'admin'],
+  },
+  {
+    operation: 'sendMessage',
+    document: SendMessageDocument,
+    variables: () => ({ ticketId, body: `reply ${unique()}` }),
+    allowed: ['agent', 'admin'],
+  },
+  {
+    operation: 'updateTicketStatus',
+    document: UpdateTicketStatusDocument,
+    // OPEN → PENDING by the agent, then PENDING → ON_HOLD by the admin.
+    variables: (caller) => ({ ticketId, status: caller === 'admin' ? 'ON_HOLD' : 'PENDING' }),
+    allowed: ['agent', 'admin'],
+  },
+  {
+    operation: 'reassignTicket',
+    document: ReassignTicketDocument,
+    variables: () => ({ ticketId, agentId }),
+    allowed: ['admin'],
+  },
 ];
 
 const matrix = CASES.flatMap((c) => CALLERS.map((caller) => [c.operation, caller, c] as const));
 
-describe('who may do what (DESIGN.md), for every operation of the foundation', () => {
+describe('who may do what (DESIGN.md), for every query and mutation', () => {
   it.each(matrix)('%s as %s', async (_operation, caller, c) => {
     const before = await t.snapshot();
-    const res = await t.client.execute(c.document, c.variables(), tokens[caller]);
+    const res = await t.client.execute(c.document, c.variables(caller), tokens[caller]);
 
     if (c.allowed.includes(caller)) {
       expect(res.errors).toBeUndefined();
