@@ -1,4 +1,5 @@
 import { MikroORM } from '@mikro-orm/postgresql';
+import { migrationsList } from '../../migrations';
 import { migrate } from '../../src/db/migrate';
 import { ormConfig } from '../../src/db/orm.config';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -31,7 +32,7 @@ describe('migrations', () => {
       const applied = await connection.execute<{ n: string }[]>(
         'select count(*)::text as n from mikro_orm_migrations',
       );
-      expect(Number(applied[0]!.n)).toBe(1);
+      expect(Number(applied[0]!.n)).toBe(migrationsList.length);
       const styles = await connection.execute<{ n: string }[]>(
         'select count(*)::text as n from conversation_styles',
       );
