@@ -23,6 +23,12 @@ import { EndUserEntity } from './end-user.entity';
 @Index({ name: 'tickets_created_at_id_index', properties: ['createdAt', 'id'] })
 @Index({ name: 'tickets_assignee_status_index', properties: ['assignee', 'status'] })
 @Index({ name: 'tickets_channel_created_at_index', properties: ['channel', 'createdAt'] })
+@Index({ name: 'tickets_offered_to_index', properties: ['offeredTo'] })
+@Index({
+  name: 'tickets_queue_index',
+  expression:
+    'create index "tickets_queue_index" on "tickets" ("waiting_since") where "status" = \'NEW\' and "offered_to_id" is null',
+})
 // DESIGN.md: a ticket cannot be OPEN, PENDING, ON_HOLD or SOLVED without an assignee.
 @Check({
   name: 'tickets_assignee_required',
@@ -50,6 +56,17 @@ export class TicketEntity {
 
   @ManyToOne(() => AgentEntity, { ref: true, nullable: true, deleteRule: 'set null' })
   assignee: Ref<AgentEntity> | null = null;
+
+  /** While a NEW ticket is offered: to whom, and until when (the offer counts toward their load). */
+  @ManyToOne(() => AgentEntity, { ref: true, nullable: true, deleteRule: 'set null' })
+  offeredTo: Ref<AgentEntity> | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  offerExpiresAt: (Date & Opt) | null = null;
+
+  /** When the ticket last entered the queue; the queue is served by priority, then this. */
+  @Property({ type: 'timestamptz' })
+  waitingSince!: Date;
 
   @Property({ type: ArrayType })
   requiredSkills: string[] & Opt = [];

@@ -226,6 +226,7 @@ export class MessageService {
       priority: input.priority,
       requiredSkills: [...new Set([...channel.requiredSkills, ...input.requiredSkills])],
       followUpOf: lastClosed ? ref(lastClosed) : null,
+      waitingSince: now,
       createdAt: now,
       updatedAt: now,
     });

@@ -1,6 +1,7 @@
 import { ref } from '@mikro-orm/core';
 import { initialMetrics, type MetricsState } from '../domain/ticket/ticket-metrics';
 import type { TicketState } from '../domain/ticket/ticket-transition';
+import { TicketStatus } from '../domain/ticket/ticket.enums';
 import { AgentEntity } from '../entities/agent.entity';
 import type { ConversationStyleEntity } from '../entities/conversation-style.entity';
 import type { TicketEntity } from '../entities/ticket.entity';
@@ -24,14 +25,23 @@ export function ticketStateOf(
     closesAt: ticket.closesAt,
     closedAt: ticket.closedAt,
     reopenCount: ticket.reopenCount,
+    offeredToId: ticket.offeredTo?.id ?? null,
+    offerExpiresAt: ticket.offerExpiresAt,
   };
 }
 
 export function applyTicketState(ticket: TicketEntity, next: TicketState, now: Date): void {
+  // Entering the queue starts the wait (a new ticket's starts at creation); a re-route after a
+  // decline or a missed offer keeps the ticket's place.
+  if (next.status === TicketStatus.NEW && ticket.status !== TicketStatus.NEW) ticket.waitingSince = now;
   ticket.status = next.status;
   if ((ticket.assignee?.id ?? null) !== next.assigneeId) {
     ticket.assignee = next.assigneeId === null ? null : ref(AgentEntity, next.assigneeId);
   }
+  if ((ticket.offeredTo?.id ?? null) !== next.offeredToId) {
+    ticket.offeredTo = next.offeredToId === null ? null : ref(AgentEntity, next.offeredToId);
+  }
+  ticket.offerExpiresAt = next.offerExpiresAt;
   ticket.solvedAt = next.solvedAt;
   ticket.closesAt = next.closesAt;
   ticket.closedAt = next.closedAt;

@@ -43,6 +43,8 @@ function ticket(overrides: Partial<TicketState> = {}): TicketState {
     closesAt: null,
     closedAt: null,
     reopenCount: 0,
+    offeredToId: null,
+    offerExpiresAt: null,
     ...overrides,
   });
 }

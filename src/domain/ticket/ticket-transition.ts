@@ -17,6 +17,9 @@ export interface TicketState {
   readonly closesAt: Date | null;
   readonly closedAt: Date | null;
   readonly reopenCount: number;
+  /** The agent the ticket is offered to, while the offer stands (only a NEW ticket is offered). */
+  readonly offeredToId: string | null;
+  readonly offerExpiresAt: Date | null;
 }
 
 export type TicketAction =
@@ -29,13 +32,27 @@ export type TicketAction =
   /** An admin's reassignment to nobody: back to NEW, waiting for routing. */
   | { readonly type: 'UNASSIGN' }
   /** The scheduler's close, valid only for the solve it was scheduled for. */
-  | { readonly type: 'CLOSE_DUE'; readonly solvedAt: Date };
+  | { readonly type: 'CLOSE_DUE'; readonly solvedAt: Date }
+  /** Routing offers a waiting ticket to the agent it picked. */
+  | { readonly type: 'OFFER'; readonly agentId: string; readonly expiresAt: Date }
+  /** Routing with auto-accept on: the picked agent gets the ticket directly. */
+  | { readonly type: 'AUTO_ASSIGN'; readonly agentId: string }
+  /** The offered agent takes the ticket, before the offer expires. */
+  | { readonly type: 'ACCEPT' }
+  /** The offered agent turns the ticket down: it is routed again without them. */
+  | { readonly type: 'DECLINE' }
+  /** The offer ran out (the agent is then set AWAY): routed again without them. */
+  | { readonly type: 'EXPIRE_OFFER' }
+  /** The agent went AWAY or OFFLINE: the offer goes back to routing (not a refusal). */
+  | { readonly type: 'WITHDRAW_OFFER' };
 
 export type TicketEffect =
   | { readonly type: 'SCHEDULE_CLOSE'; readonly at: Date }
   | { readonly type: 'CANCEL_SCHEDULED_CLOSE' }
   /** The ticket needs an agent: routing should pick it up. */
-  | { readonly type: 'ROUTE' };
+  | { readonly type: 'ROUTE' }
+  /** A missed offer means the agent is not at the desk (DESIGN.md "Routing"). */
+  | { readonly type: 'SET_AGENT_AWAY'; readonly agentId: string };
 
 /** What the service records in the event log for this change, in order. */
 export interface TicketChange {
@@ -93,7 +110,97 @@ export function transition(
       return unassign(ticket, actor);
     case 'CLOSE_DUE':
       return closeDue(ticket, action.solvedAt, actor, now);
+    case 'OFFER':
+    case 'AUTO_ASSIGN':
+      return route(ticket, action, actor);
+    case 'ACCEPT':
+      return accept(ticket, actor, now);
+    case 'DECLINE':
+    case 'EXPIRE_OFFER':
+    case 'WITHDRAW_OFFER':
+      return endOffer(ticket, action.type, actor, now);
   }
+}
+
+const NO_OFFER = { offeredToId: null, offerExpiresAt: null } as const;
+
+function route(
+  ticket: TicketState,
+  action: { type: 'OFFER'; agentId: string; expiresAt: Date } | { type: 'AUTO_ASSIGN'; agentId: string },
+  actor: Actor,
+): TransitionResult | TransitionRefusal {
+  if (actor.type !== ActorType.SYSTEM) return refuse('FORBIDDEN', 'Only routing offers tickets');
+  if (ticket.status !== TicketStatus.NEW || ticket.assigneeId !== null || ticket.offeredToId !== null) {
+    return refuse('ILLEGAL_TRANSITION', 'Only a NEW ticket that is not on offer can be routed');
+  }
+  if (action.type === 'OFFER') {
+    return ok(
+      { ...ticket, offeredToId: action.agentId, offerExpiresAt: action.expiresAt },
+      [{ kind: TicketChangeKind.OFFERED, agentId: action.agentId }],
+      [],
+    );
+  }
+  return ok(
+    { ...ticket, status: TicketStatus.OPEN, assigneeId: action.agentId, assigneeStatus: null },
+    [
+      { kind: TicketChangeKind.ASSIGNED, agentId: action.agentId },
+      statusChange(TicketStatus.NEW, TicketStatus.OPEN),
+    ],
+    [],
+  );
+}
+
+/** Only the agent the ticket is offered to, while the offer stands; anything else is too late. */
+function accept(ticket: TicketState, actor: Actor, now: Date): TransitionResult | TransitionRefusal {
+  if (actor.type !== ActorType.AGENT)
+    return refuse('FORBIDDEN', 'Only the agent a ticket is offered to may accept it');
+  if (ticket.offeredToId !== actor.id) {
+    return refuse('ILLEGAL_TRANSITION', 'The ticket is not offered to you (any more)');
+  }
+  if (ticket.offerExpiresAt !== null && ticket.offerExpiresAt.getTime() <= now.getTime()) {
+    return refuse('ILLEGAL_TRANSITION', 'The offer has expired');
+  }
+  return ok(
+    { ...ticket, ...NO_OFFER, status: TicketStatus.OPEN, assigneeId: actor.id, assigneeStatus: null },
+    [
+      { kind: TicketChangeKind.ASSIGNED, agentId: actor.id },
+      statusChange(TicketStatus.NEW, TicketStatus.OPEN),
+    ],
+    [],
+  );
+}
+
+function endOffer(
+  ticket: TicketState,
+  type: 'DECLINE' | 'EXPIRE_OFFER' | 'WITHDRAW_OFFER',
+  actor: Actor,
+  now: Date,
+): TransitionResult | TransitionRefusal {
+  const agentId = ticket.offeredToId;
+  if (type === 'DECLINE') {
+    if (actor.type !== ActorType.AGENT || agentId !== actor.id) {
+      return refuse('FORBIDDEN', 'Only the agent a ticket is offered to may decline it');
+    }
+  } else if (actor.type !== ActorType.SYSTEM) {
+    return refuse('FORBIDDEN', 'Only the system ends offers');
+  }
+  if (agentId === null) return refuse('ILLEGAL_TRANSITION', 'The ticket is not on offer');
+  if (
+    type === 'EXPIRE_OFFER' &&
+    (ticket.offerExpiresAt === null || ticket.offerExpiresAt.getTime() > now.getTime())
+  ) {
+    return refuse('ILLEGAL_TRANSITION', 'The offer has not expired yet');
+  }
+  const next = { ...ticket, ...NO_OFFER };
+  if (type === 'EXPIRE_OFFER') {
+    return ok(
+      next,
+      [{ kind: TicketChangeKind.OFFER_EXPIRED, agentId }],
+      [{ type: 'ROUTE' }, { type: 'SET_AGENT_AWAY', agentId }],
+    );
+  }
+  // A withdrawn offer is recorded as declined by the system, which does not bar the agent later.
+  return ok(next, [{ kind: TicketChangeKind.OFFER_DECLINED, agentId }], [{ type: 'ROUTE' }]);
 }
 
 function setStatus(
@@ -199,7 +306,7 @@ function assign(ticket: TicketState, agentId: string, actor: Actor): TransitionR
     status = TicketStatus.OPEN;
     changes.push(statusChange(TicketStatus.NEW, TicketStatus.OPEN));
   }
-  return ok({ ...ticket, status, assigneeId: agentId, assigneeStatus: null }, changes, []);
+  return ok({ ...ticket, ...NO_OFFER, status, assigneeId: agentId, assigneeStatus: null }, changes, []);
 }
 
 /** Back to the queue. A solved ticket loses its scheduled close: it has no agent to be solved by. */

@@ -1,0 +1,111 @@
+import { AgentStatus } from '../agent/agent.rules';
+import { TicketPriority } from '../ticket/ticket.enums';
+
+/**
+ * DESIGN.md "Routing" as a pure function: who gets a ticket, and why every other agent did not.
+ * The routing service loads these snapshots, calls pickAgent, and claims the result under locks.
+ */
+export interface AgentSnapshot {
+  readonly id: string;
+  readonly status: AgentStatus;
+  readonly capacity: number;
+  /** OPEN tickets assigned to the agent plus tickets currently offered to it. */
+  readonly load: number;
+  /** Lowercase (stored normalised). */
+  readonly skills: readonly string[];
+  readonly lastAssignedAt: Date | null;
+}
+
+export interface TicketSnapshot {
+  readonly id: string;
+  readonly requiredSkills: readonly string[];
+  /** Agents that declined or missed (let expire) an offer of this ticket. */
+  readonly refusedBy: ReadonlySet<string>;
+}
+
+export type IneligibleReason =
+  | { readonly code: 'NOT_ONLINE'; readonly status: AgentStatus }
+  | { readonly code: 'AT_CAPACITY'; readonly load: number; readonly capacity: number }
+  | { readonly code: 'MISSING_SKILL'; readonly skills: readonly string[] }
+  | { readonly code: 'DECLINED_BEFORE' };
+
+export interface Candidate {
+  readonly agentId: string;
+  /** 1 = chosen; eligible agents in rank order; null for ineligible ones. */
+  readonly rank: number | null;
+  readonly spareCapacity: number;
+  /** Why the agent was not chosen: ineligible, or RANKED_LOWER than the chosen one. */
+  readonly reason: IneligibleReason | { readonly code: 'RANKED_LOWER' } | null;
+}
+
+export interface Pick {
+  readonly agentId: string | null;
+  /** Every agent: the eligible ones by rank first, then the ineligible ones by id. */
+  readonly candidates: readonly Candidate[];
+}
+
+function ineligibility(ticket: TicketSnapshot, agent: AgentSnapshot): IneligibleReason | null {
+  if (agent.status !== AgentStatus.ONLINE) return { code: 'NOT_ONLINE', status: agent.status };
+  if (agent.load >= agent.capacity)
+    return { code: 'AT_CAPACITY', load: agent.load, capacity: agent.capacity };
+  const has = new Set(agent.skills.map((s) => s.toLowerCase()));
+  const missing = ticket.requiredSkills.map((s) => s.toLowerCase()).filter((s) => !has.has(s));
+  if (missing.length > 0) return { code: 'MISSING_SKILL', skills: missing };
+  if (ticket.refusedBy.has(agent.id)) return { code: 'DECLINED_BEFORE' };
+  return null;
+}
+
+/**
+ * Most spare capacity first; then whoever least recently received a ticket (never counts as
+ * longest ago); then the lowest id, so the answer is deterministic.
+ */
+export function compareCandidates(a: AgentSnapshot, b: AgentSnapshot): number {
+  const spare = b.capacity - b.load - (a.capacity - a.load);
+  if (spare !== 0) return spare;
+  const at = a.lastAssignedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const bt = b.lastAssignedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
+  if (at !== bt) return at < bt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+export function pickAgent(ticket: TicketSnapshot, agents: readonly AgentSnapshot[]): Pick {
+  const eligible: AgentSnapshot[] = [];
+  const ineligible: Candidate[] = [];
+  for (const agent of agents) {
+    const reason = ineligibility(ticket, agent);
+    if (reason)
+      ineligible.push({ agentId: agent.id, rank: null, spareCapacity: agent.capacity - agent.load, reason });
+    else eligible.push(agent);
+  }
+  eligible.sort(compareCandidates);
+  ineligible.sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0));
+  const ranked: Candidate[] = eligible.map((agent, i) => ({
+    agentId: agent.id,
+    rank: i + 1,
+    spareCapacity: agent.capacity - agent.load,
+    reason: i === 0 ? null : { code: 'RANKED_LOWER' },
+  }));
+  return { agentId: eligible[0]?.id ?? null, candidates: [...ranked, ...ineligible] };
+}
+
+/** Queue order (DESIGN.md): priority (URGENT first), then the time the ticket started waiting. */
+export const PRIORITY_RANK: Readonly<Record<TicketPriority, number>> = {
+  [TicketPriority.URGENT]: 0,
+  [TicketPriority.HIGH]: 1,
+  [TicketPriority.NORMAL]: 2,
+  [TicketPriority.LOW]: 3,
+};
+
+export interface QueuedTicket {
+  readonly id: string;
+  readonly priority: TicketPriority;
+  readonly waitingSince: Date;
+}
+
+export function compareQueued(a: QueuedTicket, b: QueuedTicket): number {
+  const p = PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority];
+  if (p !== 0) return p;
+  const w = a.waitingSince.getTime() - b.waitingSince.getTime();
+  if (w !== 0) return w;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
