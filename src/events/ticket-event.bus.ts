@@ -9,6 +9,8 @@ export interface TicketChangeEvent {
   readonly id: string;
   readonly kind: TicketChangeKind;
   readonly at: Date;
+  /** The agent the change is about: offered to, declined or missed by, assigned to. */
+  readonly agentId: string | null;
   /** The ticket's status and assignee right after this change (filters match on these). */
   readonly status: TicketStatus;
   readonly assigneeId: string | null;

@@ -1,16 +1,15 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  type AgentStatus,
-  DEFAULT_CAPACITY,
-  normalizeEmail,
-  validateCapacity,
-} from '../domain/agent/agent.rules';
+import { AgentStatus, DEFAULT_CAPACITY, normalizeEmail, validateCapacity } from '../domain/agent/agent.rules';
 import type { Clock } from '../domain/clock';
 import { notFound } from '../domain/errors';
 import { normalizeSkills } from '../domain/skills';
 import { normalizeName, rejectNull } from '../domain/text';
 import { AgentEntity } from '../entities/agent.entity';
+import type { TicketEventBus } from '../events/ticket-event.bus';
 import type { AuthService } from './auth.service';
+import type { RoutingService } from './routing.service';
+import { transact } from './transaction';
 import { refuseDuplicates } from './db-errors';
 import { isId, requireId } from './ids';
 
@@ -39,6 +38,8 @@ export class AgentService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly auth: AuthService,
+    private readonly routing: RoutingService,
+    private readonly bus: TicketEventBus,
   ) {}
 
   async get(id: string): Promise<AgentEntity> {
@@ -92,26 +93,36 @@ export class AgentService {
     if (skills !== undefined) changes.skills = normalizeSkills('input.skills', skills);
     if (capacity !== undefined) changes.capacity = validateCapacity('input.capacity', capacity);
 
-    return this.em.fork().transactional(async (em) => {
-      const agent = await em.findOne(AgentEntity, { id: agentId });
-      if (!agent) throw notFound('Agent', id);
-      em.assign(agent, { ...changes, updatedAt: this.clock.now() });
+    const agent = await this.em.fork().transactional(async (em) => {
+      const found = await em.findOne(AgentEntity, { id: agentId });
+      if (!found) throw notFound('Agent', id);
+      em.assign(found, { ...changes, updatedAt: this.clock.now() });
       await em.flush();
-      return agent;
+      return found;
     });
+    // More capacity or other skills can place waiting tickets.
+    if (changes.capacity !== undefined || changes.skills !== undefined) await this.routing.routeQueue();
+    return agent;
   }
 
+  /**
+   * ONLINE makes the agent routable; AWAY or OFFLINE gives its open offers back to routing (its
+   * OPEN tickets stay), in the same transaction.
+   */
   async setStatus(id: string, status: AgentStatus): Promise<AgentEntity> {
     const agentId = requireId('Agent', id);
-    return this.em.fork().transactional(async (em) => {
-      const agent = await em.findOne(AgentEntity, { id: agentId });
-      if (!agent) throw notFound('Agent', id);
-      if (agent.status !== status) {
-        agent.status = status;
-        agent.updatedAt = this.clock.now();
-        await em.flush();
-      }
-      return agent;
+    const { agent, changed } = await transact(this.em, this.bus, async (tx, recorder) => {
+      const found = await tx.findOne(AgentEntity, { id: agentId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!found) throw notFound('Agent', id);
+      if (found.status === status) return { agent: found, changed: false };
+      const now = this.clock.now();
+      found.status = status;
+      found.updatedAt = now;
+      if (status !== AgentStatus.ONLINE) await this.routing.withdrawOffersIn(tx, recorder, found.id, now);
+      await tx.flush();
+      return { agent: found, changed: true };
     });
+    if (changed) await this.routing.routeQueue();
+    return agent;
   }
 }

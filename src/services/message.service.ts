@@ -1,4 +1,4 @@
-import { LockMode, UniqueConstraintViolationException, ref } from '@mikro-orm/core';
+import { LockMode, ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../domain/auth/principal';
@@ -25,8 +25,10 @@ import type { TicketEventBus } from '../events/ticket-event.bus';
 import { actorOf } from './actor';
 import { isId, requireId } from './ids';
 import { decodeCursor, encodeCursor, validateFirst, type Page } from './pagination';
-import { TicketEventRecorder } from './ticket-event.recorder';
+import type { TicketEventRecorder } from './ticket-event.recorder';
+import type { RoutingService } from './routing.service';
 import { applyTicketState, ticketStateOf } from './ticket-state';
+import { transact } from './transaction';
 
 export interface ReceiveMessageInput {
   channelId: string;
@@ -64,7 +66,6 @@ const RETRIED_CONSTRAINTS = new Set([
   'messages_channel_external_unique',
   'end_users_channel_external_unique',
 ]);
-const MAX_ATTEMPTS = 3;
 
 const isSequenceCursor = (parts: unknown[]): parts is [number] =>
   parts.length === 1 && Number.isInteger(parts[0]);
@@ -75,6 +76,7 @@ export class MessageService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly bus: TicketEventBus,
+    private readonly routing: RoutingService,
   ) {}
 
   async receive(viewer: Principal, input: ReceiveMessageInput): Promise<ReceiveMessageResult> {
@@ -104,22 +106,19 @@ export class MessageService {
       actor: actorOf(viewer),
     };
 
-    for (let attempt = 1; ; attempt++) {
-      const em = this.em.fork();
-      const recorder = new TicketEventRecorder();
-      try {
-        const result = await em.transactional((tx) => this.ingest(tx, recorder, ingest));
-        recorder.publishTo(this.bus);
-        return result;
-      } catch (err) {
-        const constraint = (err as { constraint?: string }).constraint;
-        const retry =
-          err instanceof UniqueConstraintViolationException &&
-          constraint &&
-          RETRIED_CONSTRAINTS.has(constraint);
-        if (!retry || attempt >= MAX_ATTEMPTS) throw err;
-      }
+    const result = await transact(this.em, this.bus, (tx, recorder) => this.ingest(tx, recorder, ingest), {
+      retryOnUnique: RETRIED_CONSTRAINTS,
+    });
+    // A ticket waiting for an agent (new, back to routing, or held by this transaction while a
+    // routing run skipped it) is routed now.
+    if (!result.duplicate && result.ticket.status === TicketStatus.NEW && !result.ticket.offeredTo) {
+      await this.routing.routeQueue();
+      return {
+        ...result,
+        ticket: await this.em.fork().findOneOrFail(TicketEntity, { id: result.ticket.id }),
+      };
     }
+    return result;
   }
 
   /**
@@ -178,7 +177,15 @@ export class MessageService {
       ticket = await this.createTicket(em, recorder, channel, endUserId, input, now);
       ticketCreated = true;
     } else {
-      const assignee = ticket.assignee ? await em.findOne(AgentEntity, { id: ticket.assignee.id }) : null;
+      // Back to OPEN raises the agent's load: lock it FOR SHARE against a concurrent routing run.
+      const gainsLoad = ticket.status !== TicketStatus.OPEN && ticket.status !== TicketStatus.NEW;
+      const assignee = ticket.assignee
+        ? await em.findOne(
+            AgentEntity,
+            { id: ticket.assignee.id },
+            gainsLoad ? { lockMode: LockMode.PESSIMISTIC_READ } : {},
+          )
+        : null;
       const result = transition(
         ticketStateOf(ticket, style!, assignee),
         { type: 'END_USER_MESSAGE' },
@@ -246,9 +253,7 @@ export class MessageService {
     const id = requireId('Ticket', ticketId);
     const text = normalizeBody('body', body);
     const actor = actorOf(viewer);
-    const em = this.em.fork();
-    const recorder = new TicketEventRecorder();
-    const message = await em.transactional(async (tx) => {
+    return transact(this.em, this.bus, async (tx, recorder) => {
       const ticket = await tx.findOne(TicketEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!ticket) throw notFound('Ticket', ticketId);
       if (viewer.role === 'AGENT' && ticket.assignee?.id !== viewer.agentId) {
@@ -275,8 +280,6 @@ export class MessageService {
       await tx.flush();
       return added;
     });
-    recorder.publishTo(this.bus);
-    return message;
   }
 
   /** The next sequence is taken under the ticket's row lock, so sequences have no gap or repeat. */

@@ -7,6 +7,7 @@ import { ChannelService } from './channel.service';
 import { ConversationStyleService } from './conversation-style.service';
 import { MessageService } from './message.service';
 import { RoutingSettingsService } from './routing-settings.service';
+import { RoutingService } from './routing.service';
 import { TicketService } from './ticket.service';
 
 export interface Services {
@@ -15,6 +16,7 @@ export interface Services {
   conversationStyles: ConversationStyleService;
   channels: ChannelService;
   routingSettings: RoutingSettingsService;
+  routing: RoutingService;
   tickets: TicketService;
   messages: MessageService;
   /** Where committed ticket changes are published and subscriptions read them. */
@@ -32,14 +34,16 @@ export interface ServiceDeps {
 /** The one place services are built: the GraphQL context and the job handlers both take them from here. */
 export function createServices({ em, clock, adminToken, events }: ServiceDeps): Services {
   const auth = new AuthService(em, clock, adminToken);
+  const routing = new RoutingService(em, clock, events);
   return {
     auth,
-    agents: new AgentService(em, clock, auth),
+    routing,
+    agents: new AgentService(em, clock, auth, routing, events),
     conversationStyles: new ConversationStyleService(em, clock),
     channels: new ChannelService(em, clock, auth),
     routingSettings: new RoutingSettingsService(em, clock),
-    tickets: new TicketService(em, clock, events),
-    messages: new MessageService(em, clock, events),
+    tickets: new TicketService(em, clock, events, routing),
+    messages: new MessageService(em, clock, events, routing),
     events,
   };
 }

@@ -101,6 +101,7 @@ function toEvent({ row, ticket, message, status, assigneeId }: Recorded): Ticket
     at: row.at,
     status,
     assigneeId,
+    agentId: row.agentId,
     ticketId: ticket.id,
     channelId: ticket.channel.id,
     requesterId: ticket.requester.id,

@@ -5,7 +5,7 @@ import type { Clock } from '../domain/clock';
 import { DomainError, notFound } from '../domain/errors';
 import { metricsAt, type TicketMetrics } from '../domain/ticket/ticket-metrics';
 import { transition, type TicketAction } from '../domain/ticket/ticket-transition';
-import type { TicketStatus } from '../domain/ticket/ticket.enums';
+import { TicketStatus } from '../domain/ticket/ticket.enums';
 import { AgentEntity } from '../entities/agent.entity';
 import { ConversationStyleEntity } from '../entities/conversation-style.entity';
 import { EndUserEntity } from '../entities/end-user.entity';
@@ -14,8 +14,9 @@ import type { TicketEventBus } from '../events/ticket-event.bus';
 import { actorOf } from './actor';
 import { isId, requireId } from './ids';
 import { decodeCursor, encodeCursor, validateFirst, type Page } from './pagination';
-import { TicketEventRecorder } from './ticket-event.recorder';
+import type { RoutingService } from './routing.service';
 import { applyTicketState, metricsStateOf, ticketStateOf } from './ticket-state';
+import { transact } from './transaction';
 
 export interface TicketFilter {
   statuses?: readonly TicketStatus[] | null;
@@ -41,6 +42,7 @@ export class TicketService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly bus: TicketEventBus,
+    private readonly routing: RoutingService,
   ) {}
 
   /** An integration sees only its channel's tickets; any other is NOT_FOUND to it. */
@@ -102,7 +104,11 @@ export class TicketService {
   reassign(viewer: Principal, ticketId: string, agentId: string | null): Promise<TicketEntity> {
     return this.change(viewer, ticketId, async (em) => {
       if (agentId === null) return { type: 'UNASSIGN' };
-      const agent = await em.findOne(AgentEntity, { id: requireId('Agent', agentId) });
+      const agent = await em.findOne(
+        AgentEntity,
+        { id: requireId('Agent', agentId) },
+        { lockMode: LockMode.PESSIMISTIC_READ },
+      );
       if (!agent) throw notFound('Agent', agentId);
       return { type: 'ASSIGN', agentId: agent.id };
     });
@@ -116,14 +122,21 @@ export class TicketService {
   ): Promise<TicketEntity> {
     const id = requireId('Ticket', ticketId);
     const actor = actorOf(viewer);
-    const em = this.em.fork();
-    const recorder = new TicketEventRecorder();
-    const ticket = await em.transactional(async (tx) => {
+    const { ticket, effects, freed } = await transact(this.em, this.bus, async (tx, recorder) => {
       const locked = await tx.findOne(TicketEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!locked || !canSee(viewer, locked)) throw notFound('Ticket', ticketId);
       const wanted = await action(tx);
       const style = await tx.findOneOrFail(ConversationStyleEntity, { id: locked.style.id });
-      const assignee = locked.assignee ? await tx.findOne(AgentEntity, { id: locked.assignee.id }) : null;
+      // An agent about to gain an OPEN ticket is locked FOR SHARE, so a routing run (which locks
+      // the agents it counts) cannot offer against a load this change is about to raise.
+      const gainsLoad = locked.status !== TicketStatus.OPEN && locked.status !== TicketStatus.NEW;
+      const assignee = locked.assignee
+        ? await tx.findOne(
+            AgentEntity,
+            { id: locked.assignee.id },
+            gainsLoad ? { lockMode: LockMode.PESSIMISTIC_READ } : {},
+          )
+        : null;
       const now = this.clock.now();
       const result = transition(ticketStateOf(locked, style, assignee), wanted, actor, now);
       if (!result.ok) throw new DomainError(result.code, result.reason);
@@ -135,9 +148,20 @@ export class TicketService {
       }
       recorder.record(tx, locked, before, result.changes, actor, now);
       await tx.flush();
-      return locked;
+      // An agent's load drops when its OPEN ticket leaves OPEN or goes to someone else.
+      const freedCapacity =
+        before.status === TicketStatus.OPEN &&
+        (locked.status !== TicketStatus.OPEN || before.assigneeId !== (locked.assignee?.id ?? null));
+      return {
+        ticket: locked,
+        effects: result.effects,
+        freed: freedCapacity || before.status === TicketStatus.NEW,
+      };
     });
-    recorder.publishTo(this.bus);
+    // Routing may have offered or assigned the ticket itself: answer with what is committed now.
+    if (await this.routing.afterChange(effects, freed)) {
+      return this.em.fork().findOneOrFail(TicketEntity, { id: ticket.id });
+    }
     return ticket;
   }
 }

@@ -37,8 +37,8 @@ const summary = (e: TicketChangedSubscription) => [
 describe('ticketChanged', () => {
   it('with a filter on assignee and statuses delivers exactly the matching changes, in order', async () => {
     const channel = await createChannel(t, 'SOCIAL_MESSAGING');
-    const mina = await createAgent(t);
-    const joon = await createAgent(t);
+    const mina = await createAgent(t, { status: 'OFFLINE' });
+    const joon = await createAgent(t, { status: 'OFFLINE' });
     const a = (await receive(t, channel, 'filter-a', 'first')).ticket.id;
     const b = (await receive(t, channel, 'filter-b', 'second')).ticket.id;
 
@@ -73,7 +73,8 @@ describe('ticketChanged', () => {
   it('publishes nothing for a refused change, and integrations see only their channel', async () => {
     const mine = await createChannel(t, 'LIVE_CHAT_RETURNING');
     const other = await createChannel(t, 'LIVE_CHAT_RETURNING');
-    const agent = await createAgent(t);
+    // OFFLINE, so routing offers nothing and the log holds only what this test does.
+    const agent = await createAgent(t, { status: 'OFFLINE' });
     const ticket = (await receive(t, mine, 'refused-1', 'hello')).ticket.id;
 
     const adminWs = await socket(t.adminToken);

@@ -312,8 +312,15 @@ function assign(ticket: TicketState, agentId: string, actor: Actor): TransitionR
 /** Back to the queue. A solved ticket loses its scheduled close: it has no agent to be solved by. */
 function unassign(ticket: TicketState, actor: Actor): TransitionResult | TransitionRefusal {
   if (actor.type !== ActorType.ADMIN) return refuse('FORBIDDEN', 'Only an admin may reassign a ticket');
-  if (ticket.assigneeId === null && ticket.status === TicketStatus.NEW)
-    return ok(ticket, [], [{ type: 'ROUTE' }]);
+  if (ticket.assigneeId === null && ticket.status === TicketStatus.NEW) {
+    if (ticket.offeredToId === null) return ok(ticket, [], [{ type: 'ROUTE' }]);
+    // Back to the queue from an offer: the offer is withdrawn (not the agent's refusal).
+    return ok(
+      { ...ticket, ...NO_OFFER },
+      [{ kind: TicketChangeKind.OFFER_DECLINED, agentId: ticket.offeredToId }],
+      [{ type: 'ROUTE' }],
+    );
+  }
   const changes: TicketChange[] = [{ kind: TicketChangeKind.ASSIGNED, agentId: null }];
   const effects: TicketEffect[] = [{ type: 'ROUTE' }];
   if (ticket.status !== TicketStatus.NEW) changes.push(statusChange(ticket.status, TicketStatus.NEW));
