@@ -67,6 +67,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     clock,
     adminToken: config.adminToken,
     events: createInProcessTicketEventBus(),
+    logger,
   });
   const schema = await getSchema();
   const formatError = createErrorFormatter({ logger, production });

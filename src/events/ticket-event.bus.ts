@@ -33,6 +33,9 @@ export interface TicketEventBus {
   changes(accept?: (event: TicketChangeEvent) => boolean): AsyncIterableIterator<TicketChangeEvent>;
   /** The MESSAGE_ADDED changes of one ticket from now on. */
   messages(ticketId: string): AsyncIterableIterator<TicketChangeEvent>;
+  /** An agent's status, capacity or skills changed (queue figures depend on them). */
+  publishAgentChanged(agentId: string): void;
+  agentChanges(): AsyncIterableIterator<string>;
   /** Live subscriptions, for operations (and tests that must not publish before one is live). */
   subscriberCount(): number;
 }
@@ -45,6 +48,7 @@ interface Listener {
 export function createInProcessTicketEventBus(): TicketEventBus {
   const all = new Set<Listener>();
   const byTicket = new Map<string, Set<Listener>>();
+  const agentListeners = new Set<EventQueue<string>>();
 
   function listen(set: Set<Listener>, accept?: Listener['accept'], onEmpty?: () => void) {
     const listener: Listener = {
@@ -72,6 +76,14 @@ export function createInProcessTicketEventBus(): TicketEventBus {
       let set = byTicket.get(ticketId);
       if (!set) byTicket.set(ticketId, (set = new Set()));
       return listen(set, undefined, () => byTicket.delete(ticketId));
+    },
+    publishAgentChanged(agentId) {
+      for (const queue of agentListeners) queue.push(agentId);
+    },
+    agentChanges() {
+      const queue: EventQueue<string> = new EventQueue(() => agentListeners.delete(queue));
+      agentListeners.add(queue);
+      return queue;
     },
     subscriberCount() {
       let count = all.size;

@@ -13,6 +13,7 @@ export interface Loaders {
   conversationStyle: DataLoader<string, ConversationStyleEntity | undefined>;
   endUser: DataLoader<string, EndUserEntity | undefined>;
   ticket: DataLoader<string, TicketEntity | undefined>;
+  agentLoad: DataLoader<string, number>;
 }
 
 /**
@@ -35,6 +36,13 @@ export function createLoaders(services: Services, { cache }: { cache: boolean })
     conversationStyle: byId((ids) => services.conversationStyles.findByIds(ids)),
     endUser: byId((ids) => services.tickets.findEndUsersByIds(ids)),
     ticket: byId((ids) => services.tickets.findByIds(ids)),
+    agentLoad: new DataLoader<string, number>(
+      async (ids) => {
+        const loads = await services.routing.loads(ids);
+        return ids.map((id) => loads.get(id) ?? 0);
+      },
+      { cache },
+    ),
   };
 }
 

@@ -8,6 +8,7 @@ import { ChannelResolver } from './resolvers/channel.resolver';
 import { ConversationStyleResolver } from './resolvers/conversation-style.resolver';
 import { MessageResolver } from './resolvers/message.resolver';
 import { RoutingSettingsResolver } from './resolvers/routing-settings.resolver';
+import { RoutingResolver } from './resolvers/routing.resolver';
 import { TicketSubscriptionResolver } from './resolvers/ticket-subscription.resolver';
 import { EndUserResolver, TicketResolver } from './resolvers/ticket.resolver';
 import { DateTimeScalar } from './scalars';
@@ -23,6 +24,7 @@ export function getSchema(): Promise<GraphQLSchema> {
       ConversationStyleResolver,
       EndUserResolver,
       MessageResolver,
+      RoutingResolver,
       RoutingSettingsResolver,
       TicketResolver,
       TicketSubscriptionResolver,

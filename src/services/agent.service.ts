@@ -101,7 +101,10 @@ export class AgentService {
       return found;
     });
     // More capacity or other skills can place waiting tickets.
-    if (changes.capacity !== undefined || changes.skills !== undefined) await this.routing.routeQueue();
+    if (changes.capacity !== undefined || changes.skills !== undefined) {
+      this.bus.publishAgentChanged(agent.id);
+      await this.routing.routeQueue();
+    }
     return agent;
   }
 
@@ -122,7 +125,10 @@ export class AgentService {
       await tx.flush();
       return { agent: found, changed: true };
     });
-    if (changed) await this.routing.routeQueue();
+    if (changed) {
+      this.bus.publishAgentChanged(agent.id);
+      await this.routing.routeQueue();
+    }
     return agent;
   }
 }

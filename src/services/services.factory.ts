@@ -1,11 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../domain/clock';
 import type { TicketEventBus } from '../events/ticket-event.bus';
+import type { Logger } from '../observability/logger';
 import { AgentService } from './agent.service';
 import { AuthService } from './auth.service';
 import { ChannelService } from './channel.service';
 import { ConversationStyleService } from './conversation-style.service';
 import { MessageService } from './message.service';
+import { QueueStatsFeed } from './queue-stats.feed';
 import { RoutingSettingsService } from './routing-settings.service';
 import { RoutingService } from './routing.service';
 import { TicketService } from './ticket.service';
@@ -21,6 +23,7 @@ export interface Services {
   messages: MessageService;
   /** Where committed ticket changes are published and subscriptions read them. */
   events: TicketEventBus;
+  queueStats: QueueStatsFeed;
 }
 
 export interface ServiceDeps {
@@ -29,10 +32,11 @@ export interface ServiceDeps {
   clock: Clock;
   adminToken: string;
   events: TicketEventBus;
+  logger: Logger;
 }
 
 /** The one place services are built: the GraphQL context and the job handlers both take them from here. */
-export function createServices({ em, clock, adminToken, events }: ServiceDeps): Services {
+export function createServices({ em, clock, adminToken, events, logger }: ServiceDeps): Services {
   const auth = new AuthService(em, clock, adminToken);
   const routing = new RoutingService(em, clock, events);
   return {
@@ -45,5 +49,8 @@ export function createServices({ em, clock, adminToken, events }: ServiceDeps): 
     tickets: new TicketService(em, clock, events, routing),
     messages: new MessageService(em, clock, events, routing),
     events,
+    queueStats: new QueueStatsFeed(routing, events, (err) =>
+      logger.error({ err }, 'queue figures could not be computed'),
+    ),
   };
 }

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { forbidden } from '../../domain/errors';
 import type { GraphQLContext } from '../context';
 import { AgentStatus } from '../enums';
@@ -68,5 +68,10 @@ export class AgentResolver {
     @Ctx() { services }: GraphQLContext,
   ): Promise<AgentType> {
     return AgentType.from(await services.agents.setStatus(agentId, status));
+  }
+
+  @FieldResolver(() => Int, { description: 'OPEN tickets assigned to the agent plus tickets offered to it.' })
+  load(@Root() agent: AgentType, @Ctx() { loaders }: GraphQLContext): Promise<number> {
+    return loaders.agentLoad.load(agent.id);
   }
 }

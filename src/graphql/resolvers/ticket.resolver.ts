@@ -102,6 +102,16 @@ export class TicketResolver {
       : null;
   }
 
+  @FieldResolver(() => AgentType, {
+    nullable: true,
+    description: 'The agent the ticket is offered to, while the offer stands.',
+  })
+  async offeredTo(@Root() ticket: TicketType, @Ctx() { loaders }: GraphQLContext): Promise<AgentType | null> {
+    return ticket.offeredToId
+      ? AgentType.from(await loadRequired(loaders.agent, ticket.offeredToId, 'Agent'))
+      : null;
+  }
+
   @FieldResolver(() => TicketType, {
     nullable: true,
     description: "The end user's previous, closed ticket on this channel.",

@@ -67,11 +67,15 @@ export class TicketType {
   @Field(() => Int)
   reopenCount!: number;
 
+  @Field(() => Date, { nullable: true, description: 'Until when the current offer stands.' })
+  offerExpiresAt!: Date | null;
+
   // Resolved by TicketResolver through per-request loaders.
   channelId!: string;
   styleId!: string;
   requesterId!: string;
   assigneeId!: string | null;
+  offeredToId!: string | null;
   followUpOfId!: string | null;
   entity!: TicketEntity;
 
@@ -91,6 +95,8 @@ export class TicketType {
       styleId: entity.style.id,
       requesterId: entity.requester.id,
       assigneeId: entity.assignee?.id ?? null,
+      offeredToId: entity.offeredTo?.id ?? null,
+      offerExpiresAt: entity.offerExpiresAt,
       followUpOfId: entity.followUpOf?.id ?? null,
       entity,
     });

@@ -1,0 +1,111 @@
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  type SubscribeResolverData,
+} from 'type-graphql';
+import { forbidden, unauthenticated } from '../../domain/errors';
+import { TicketChangeKind } from '../../domain/ticket/ticket.enums';
+import type { QueueStats } from '../../services/routing.service';
+import type { TicketChangeEvent } from '../../events/ticket-event.bus';
+import type { GraphQLContext } from '../context';
+import { AgentType } from '../types/agent.type';
+import { TicketChangeType } from '../types/message.type';
+import { QueueStatsType, RoutingCandidateType, RoutingPreviewType } from '../types/routing.type';
+import { TicketType } from '../types/ticket.type';
+
+const ASSIGNMENT_KINDS = new Set([
+  TicketChangeKind.OFFERED,
+  TicketChangeKind.OFFER_DECLINED,
+  TicketChangeKind.OFFER_EXPIRED,
+  TicketChangeKind.ASSIGNED,
+]);
+
+@Resolver()
+export class RoutingResolver {
+  @Authorized('ADMIN', 'AGENT')
+  @Query(() => QueueStatsType)
+  async queue(@Ctx() { services }: GraphQLContext): Promise<QueueStatsType> {
+    return QueueStatsType.from(await services.routing.queueStats());
+  }
+
+  @Authorized('ADMIN')
+  @Query(() => RoutingPreviewType, {
+    description:
+      'Explains routing for one ticket: every agent, ranked or with the reason it is not eligible.',
+  })
+  async routingPreview(
+    @Arg('ticketId', () => ID) ticketId: string,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<RoutingPreviewType> {
+    const { ticket, pick, agents } = await services.routing.preview(ticketId);
+    const byId = new Map(agents.map((a) => [a.id, AgentType.from(a)]));
+    return {
+      ticket: TicketType.from(ticket),
+      chosen: pick.agentId ? byId.get(pick.agentId)! : null,
+      candidates: pick.candidates.map((c) => RoutingCandidateType.from(c, byId.get(c.agentId)!)),
+    };
+  }
+
+  @Authorized('AGENT')
+  @Mutation(() => TicketType, {
+    description: 'Takes a ticket offered to you, before the offer expires: OPEN, yours.',
+  })
+  async acceptTicket(
+    @Arg('ticketId', () => ID) ticketId: string,
+    @Ctx() { principal, services }: GraphQLContext,
+  ): Promise<TicketType> {
+    return TicketType.from(await services.routing.accept(principal, ticketId));
+  }
+
+  @Authorized('AGENT')
+  @Mutation(() => TicketType, {
+    description: 'Turns down a ticket offered to you; it is routed again without you.',
+  })
+  async declineTicket(
+    @Arg('ticketId', () => ID) ticketId: string,
+    @Ctx() { principal, services }: GraphQLContext,
+  ): Promise<TicketType> {
+    return TicketType.from(await services.routing.decline(principal, ticketId));
+  }
+
+  @Subscription(() => TicketChangeType, {
+    description:
+      'Offers, declined and expired offers, and assignments for one agent (an agent may subscribe only to itself).',
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, { agentId: string }, GraphQLContext>) => {
+      const { principal, services } = context;
+      if (principal.role === 'ANONYMOUS') throw unauthenticated('Sign in first');
+      if (principal.role === 'INTEGRATION') throw forbidden('Integrations cannot follow agents');
+      if (principal.role === 'AGENT' && principal.agentId !== args.agentId.toLowerCase()) {
+        throw forbidden('An agent may subscribe only to its own assignments');
+      }
+      const agentId = args.agentId.toLowerCase();
+      return services.events.changes((e) => e.agentId === agentId && ASSIGNMENT_KINDS.has(e.kind));
+    },
+  })
+  assignments(
+    @Root() event: TicketChangeEvent,
+    @Arg('agentId', () => ID) _agentId: string,
+  ): TicketChangeType {
+    return { kind: event.kind, at: event.at, ticket: TicketType.from(event.ticket), message: null };
+  }
+
+  @Subscription(() => QueueStatsType, {
+    description: 'The queue figures now, then whenever one changes (at most one frame per 100 ms).',
+    subscribe: ({ context }: SubscribeResolverData<unknown, Record<string, never>, GraphQLContext>) => {
+      const { principal, services } = context;
+      if (principal.role === 'ANONYMOUS') throw unauthenticated('Sign in first');
+      if (principal.role === 'INTEGRATION') throw forbidden('Integrations cannot read the queue');
+      return services.queueStats.subscribe();
+    },
+  })
+  queueStats(@Root() stats: QueueStats): QueueStatsType {
+    return QueueStatsType.from(stats);
+  }
+}

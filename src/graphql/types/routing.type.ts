@@ -1,0 +1,106 @@
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { Candidate } from '../../domain/routing/routing-pick';
+import type { QueueStats } from '../../services/routing.service';
+import { AgentType } from './agent.type';
+import { TicketType } from './ticket.type';
+
+@ObjectType('QueueStats', {
+  description: 'Tickets waiting for an agent, and the agents who could take them.',
+})
+export class QueueStatsType {
+  @Field(() => Int, { description: 'NEW tickets not on offer.' })
+  waiting!: number;
+
+  @Field(() => Date, { nullable: true })
+  oldestWaitingSince!: Date | null;
+
+  @Field(() => Int)
+  agentsOnline!: number;
+
+  @Field(() => Int, { description: 'Sum over ONLINE agents of capacity − load (never negative per agent).' })
+  spareCapacity!: number;
+
+  static from(stats: QueueStats): QueueStatsType {
+    return Object.assign(new QueueStatsType(), stats);
+  }
+}
+
+export enum RoutingReason {
+  CHOSEN = 'CHOSEN',
+  RANKED_LOWER = 'RANKED_LOWER',
+  NOT_ONLINE = 'NOT_ONLINE',
+  AT_CAPACITY = 'AT_CAPACITY',
+  MISSING_SKILL = 'MISSING_SKILL',
+  DECLINED_BEFORE = 'DECLINED_BEFORE',
+}
+registerEnumType(RoutingReason, {
+  name: 'RoutingReason',
+  description: 'Why routing did or did not choose an agent.',
+});
+
+@ObjectType('RoutingCandidate')
+export class RoutingCandidateType {
+  @Field(() => AgentType)
+  agent!: AgentType;
+
+  @Field(() => Int, { nullable: true, description: '1 for the chosen agent; null when not eligible.' })
+  rank!: number | null;
+
+  @Field(() => Int)
+  spareCapacity!: number;
+
+  @Field(() => RoutingReason)
+  reason!: RoutingReason;
+
+  @Field(() => [String], { description: "For MISSING_SKILL: the ticket's skills the agent lacks." })
+  missingSkills!: string[];
+
+  @Field({ description: 'The reason in words.' })
+  explanation!: string;
+
+  static from(candidate: Candidate, agent: AgentType): RoutingCandidateType {
+    const reason = candidate.reason;
+    let code = RoutingReason.CHOSEN;
+    let explanation = 'Chosen: eligible, and first by spare capacity, then least recently assigned, then id.';
+    let missingSkills: string[] = [];
+    if (reason?.code === 'RANKED_LOWER') {
+      code = RoutingReason.RANKED_LOWER;
+      explanation = `Eligible, ranked ${candidate.rank}: less spare capacity, or a more recent assignment, than a better-ranked agent.`;
+    } else if (reason?.code === 'NOT_ONLINE') {
+      code = RoutingReason.NOT_ONLINE;
+      explanation = `The agent is ${reason.status}; only ONLINE agents are offered tickets.`;
+    } else if (reason?.code === 'AT_CAPACITY') {
+      code = RoutingReason.AT_CAPACITY;
+      explanation = `Load ${reason.load} of capacity ${reason.capacity}.`;
+    } else if (reason?.code === 'MISSING_SKILL') {
+      code = RoutingReason.MISSING_SKILL;
+      missingSkills = [...reason.skills];
+      explanation = `Missing skill${reason.skills.length > 1 ? 's' : ''} ${reason.skills.join(', ')}.`;
+    } else if (reason?.code === 'DECLINED_BEFORE') {
+      code = RoutingReason.DECLINED_BEFORE;
+      explanation = 'The agent declined or missed an offer of this ticket before.';
+    }
+    return Object.assign(new RoutingCandidateType(), {
+      agent,
+      rank: candidate.rank,
+      spareCapacity: candidate.spareCapacity,
+      reason: code,
+      missingSkills,
+      explanation,
+    });
+  }
+}
+
+@ObjectType('RoutingPreview', {
+  description: 'What routing would decide for a ticket if it ran now, with the reason for every agent.',
+})
+export class RoutingPreviewType {
+  @Field(() => TicketType)
+  ticket!: TicketType;
+
+  @Field(() => AgentType, { nullable: true, description: 'Null when no agent is eligible.' })
+  chosen!: AgentType | null;
+
+  @Field(() => [RoutingCandidateType], { description: 'Eligible agents by rank, then the others.' })
+  candidates!: RoutingCandidateType[];
+}
