@@ -1,6 +1,10 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
+  AcceptTicketDocument,
   AgentDocument,
+  DeclineTicketDocument,
+  QueueDocument,
+  RoutingPreviewDocument,
   AgentsDocument,
   ChannelsDocument,
   ConversationStylesDocument,
@@ -71,6 +75,8 @@ interface Case {
   document: TypedDocumentNode<any, any>;
   variables: (caller: Caller) => Record<string, unknown>;
   allowed: Caller[];
+  /** Callers who pass the role check but are refused by the ticket's state, with that code. */
+  refusedByState?: Partial<Record<Caller, string>>;
 }
 
 const unique = () => ++seq;
@@ -197,6 +203,28 @@ const CASES: Case[] = [
     variables: () => ({ ticketId, agentId }),
     allowed: ['admin'],
   },
+  { operation: 'queue', document: QueueDocument, variables: () => ({}), allowed: ['agent', 'admin'] },
+  {
+    operation: 'routingPreview',
+    document: RoutingPreviewDocument,
+    variables: () => ({ ticketId }),
+    allowed: ['admin'],
+  },
+  {
+    operation: 'acceptTicket',
+    document: AcceptTicketDocument,
+    variables: () => ({ ticketId }),
+    allowed: [],
+    // The ticket is assigned, not offered: past the role check, the offer rule refuses.
+    refusedByState: { agent: 'ILLEGAL_TRANSITION' },
+  },
+  {
+    operation: 'declineTicket',
+    document: DeclineTicketDocument,
+    variables: () => ({ ticketId }),
+    allowed: [],
+    refusedByState: { agent: 'FORBIDDEN' },
+  },
 ];
 
 const matrix = CASES.flatMap((c) => CALLERS.map((caller) => [c.operation, caller, c] as const));
@@ -211,7 +239,9 @@ describe('who may do what (DESIGN.md), for every query and mutation', () => {
       expect(res.data).toBeTruthy();
       return;
     }
-    const expected = caller === 'none' || caller === 'wrong' ? 'UNAUTHENTICATED' : 'FORBIDDEN';
+    const expected =
+      c.refusedByState?.[caller] ??
+      (caller === 'none' || caller === 'wrong' ? 'UNAUTHENTICATED' : 'FORBIDDEN');
     expect(errorCodes(res)).toEqual([expected]);
     if (caller === 'wrong') expect(res.status).toBe(401);
     expect(await t.snapshot()).toEqual(before);
