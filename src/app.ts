@@ -9,10 +9,12 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import { GraphQLError } from 'graphql';
-import type { NodeEnv } from './config/config';
+import type { AgendaBackend as AgendaBackendKind, NodeEnv } from './config/config';
 import { type Clock, systemClock } from './domain/clock';
 import { DomainError } from './domain/errors';
 import { migrate } from './db/migrate';
+import { createAgendaBackend } from './jobs/agenda-backend';
+import { AgendaScheduler, type SchedulerOptions } from './jobs/agenda.scheduler';
 import { createInProcessTicketEventBus } from './events/ticket-event.bus';
 import { ormConfig } from './db/orm.config';
 import { createContext, type GraphQLContext } from './graphql/context';
@@ -31,6 +33,10 @@ export interface AppConfig {
   introspection: boolean;
   logger: Logger;
   clock?: Clock;
+  /** Where scheduled jobs live; the same PostgreSQL by default. */
+  agenda?: { kind: AgendaBackendKind; mongodbUrl?: string };
+  /** Agenda's polling interval and the sweep's period (defaults: 1 s and 60 s). */
+  scheduler?: Partial<SchedulerOptions>;
 }
 
 export interface App {
@@ -62,7 +68,17 @@ export async function createApp(config: AppConfig): Promise<App> {
     throw err;
   }
 
+  const scheduler = new AgendaScheduler(
+    createAgendaBackend({
+      kind: config.agenda?.kind ?? 'postgres',
+      databaseUrl: config.databaseUrl,
+      mongodbUrl: config.agenda?.mongodbUrl,
+    }),
+    { processEveryMs: 1_000, sweepEveryMs: 60_000, ...config.scheduler },
+    logger,
+  );
   const services = createServices({
+    scheduler,
     em: orm.em,
     clock,
     adminToken: config.adminToken,
@@ -95,6 +111,13 @@ export async function createApp(config: AppConfig): Promise<App> {
     ],
   });
   await apollo.start();
+  try {
+    await scheduler.start(services);
+  } catch (err) {
+    await apollo.stop();
+    await orm.close();
+    throw err;
+  }
 
   expressApp.use(healthRoutes(orm));
   expressApp.use(
@@ -125,6 +148,7 @@ export async function createApp(config: AppConfig): Promise<App> {
         // apollo.stop() runs the drain plugins: the HTTP server stops accepting and waits for
         // in-flight requests, and the WebSocket server closes its sockets.
         await apollo.stop();
+        await scheduler.stop();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await orm.close();
       })();

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     nodeEnv: config.nodeEnv,
     introspection: config.introspection,
     logger,
+    agenda: { kind: config.agendaBackend, mongodbUrl: config.mongodbUrl },
   }).catch(async (err: unknown) => {
     await embedded?.stop();
     throw err;

@@ -8,7 +8,9 @@ import {
 import { notFound } from '../domain/errors';
 import { normalizeName, rejectNull } from '../domain/text';
 import { ConversationStyleEntity } from '../entities/conversation-style.entity';
+import type { Logger } from '../observability/logger';
 import { refuseDuplicates } from './db-errors';
+import type { AutomationScheduler } from './scheduler.port';
 import { isId, requireId } from './ids';
 
 export interface CreateConversationStyleInput {
@@ -33,6 +35,8 @@ export class ConversationStyleService {
   constructor(
     private readonly em: EntityManager,
     private readonly clock: Clock,
+    private readonly scheduler: AutomationScheduler,
+    private readonly logger: Logger,
   ) {}
 
   list(): Promise<ConversationStyleEntity[]> {
@@ -74,24 +78,44 @@ export class ConversationStyleService {
     const seconds = rejectNull('input.closeAfterSolvedSeconds', input.closeAfterSolvedSeconds);
     const newName = name === undefined ? undefined : normalizeName('input.name', name);
 
-    return refuseDuplicates(
+    const { style, moved } = await refuseDuplicates(
       () =>
         this.em.fork().transactional(async (em) => {
-          const style = await em.findOne(ConversationStyleEntity, { id: styleId });
-          if (!style) throw notFound('ConversationStyle', id);
-          if (newName !== undefined) style.name = newName;
-          if (seconds !== undefined) {
-            style.closeAfterSolvedSeconds = validateCloseAfterSolvedSeconds(
+          const found = await em.findOne(ConversationStyleEntity, { id: styleId });
+          if (!found) throw notFound('ConversationStyle', id);
+          if (newName !== undefined) found.name = newName;
+          // Raw rows: MikroORM's connection returns timestamps as strings.
+          let rescheduled: { id: string; solved_at: string | Date; closes_at: string | Date }[] = [];
+          if (seconds !== undefined && seconds !== found.closeAfterSolvedSeconds) {
+            found.closeAfterSolvedSeconds = validateCloseAfterSolvedSeconds(
               'input.closeAfterSolvedSeconds',
-              style.kind,
+              found.kind,
               seconds,
             );
+            // DESIGN.md: a new interval moves the close of this style's tickets that are SOLVED now.
+            rescheduled = await em.execute(
+              `update tickets set closes_at = solved_at + make_interval(secs => ?), updated_at = ?
+                where style_id = ? and status = 'SOLVED' returning id, solved_at, closes_at`,
+              [found.closeAfterSolvedSeconds, this.clock.now(), found.id],
+            );
+          } else if (seconds !== undefined) {
+            validateCloseAfterSolvedSeconds('input.closeAfterSolvedSeconds', found.kind, seconds);
           }
-          style.updatedAt = this.clock.now();
+          found.updatedAt = this.clock.now();
           await em.flush();
-          return style;
+          return { style: found, moved: rescheduled };
         }),
       NAME_TAKEN,
     );
+    try {
+      for (const ticket of moved)
+        await this.scheduler.scheduleClose(ticket.id, new Date(ticket.solved_at), new Date(ticket.closes_at));
+    } catch (err) {
+      this.logger.error(
+        { err, styleId: style.id },
+        'could not move scheduled closes; the sweep will close them',
+      );
+    }
+    return style;
   }
 }

@@ -6,7 +6,8 @@ import type { Clock } from '../domain/clock';
 import { DomainError, forbidden, notFound } from '../domain/errors';
 import { normalizeSkills } from '../domain/skills';
 import { normalizeBody, normalizeExternalId } from '../domain/ticket/message.rules';
-import { transition } from '../domain/ticket/ticket-transition';
+import { transition, type TicketEffect } from '../domain/ticket/ticket-transition';
+import type { Logger } from '../observability/logger';
 import {
   type Actor,
   AuthorType,
@@ -27,6 +28,7 @@ import { isId, requireId } from './ids';
 import { decodeCursor, encodeCursor, validateFirst, type Page } from './pagination';
 import type { TicketEventRecorder } from './ticket-event.recorder';
 import type { RoutingService } from './routing.service';
+import { scheduleEffects, type AutomationScheduler } from './scheduler.port';
 import { applyTicketState, ticketStateOf } from './ticket-state';
 import { transact } from './transaction';
 
@@ -77,6 +79,8 @@ export class MessageService {
     private readonly clock: Clock,
     private readonly bus: TicketEventBus,
     private readonly routing: RoutingService,
+    private readonly scheduler: AutomationScheduler,
+    private readonly logger: Logger,
   ) {}
 
   async receive(viewer: Principal, input: ReceiveMessageInput): Promise<ReceiveMessageResult> {
@@ -106,9 +110,18 @@ export class MessageService {
       actor: actorOf(viewer),
     };
 
-    const result = await transact(this.em, this.bus, (tx, recorder) => this.ingest(tx, recorder, ingest), {
-      retryOnUnique: RETRIED_CONSTRAINTS,
-    });
+    const { effects, ...result } = await transact(
+      this.em,
+      this.bus,
+      (tx, recorder) => this.ingest(tx, recorder, ingest),
+      {
+        retryOnUnique: RETRIED_CONSTRAINTS,
+      },
+    );
+    // A reopen cancels the scheduled close.
+    await scheduleEffects(this.scheduler, result.ticket, effects, (err) =>
+      this.logger.error({ err, ticketId: result.ticket.id }, 'could not cancel a scheduled close'),
+    );
     // A ticket waiting for an agent (new, back to routing, or held by this transaction while a
     // routing run skipped it) is routed now.
     if (!result.duplicate && result.ticket.status === TicketStatus.NEW && !result.ticket.offeredTo) {
@@ -129,7 +142,7 @@ export class MessageService {
     em: EntityManager,
     recorder: TicketEventRecorder,
     input: Ingest,
-  ): Promise<ReceiveMessageResult> {
+  ): Promise<ReceiveMessageResult & { effects: readonly TicketEffect[] }> {
     const channel = await em.findOne(ChannelEntity, { id: input.channelId });
     if (!channel) throw notFound('Channel', input.channelId);
     const now = this.clock.now();
@@ -156,6 +169,7 @@ export class MessageService {
           ticketCreated: first.createdTicket,
           reopened: first.reopenedTicket,
           duplicate: true,
+          effects: [],
         };
       }
     }
@@ -167,6 +181,7 @@ export class MessageService {
     );
     let ticketCreated = false;
     let reopened = false;
+    let effects: readonly TicketEffect[] = [];
     const style = ticket ? await em.findOneOrFail(ConversationStyleEntity, { id: ticket.style.id }) : null;
     // A solved ticket whose style does not reopen on reply is over for the customer (live chat
     // closes on solve, so this is only a guard): the message starts a follow-up instead.
@@ -197,6 +212,7 @@ export class MessageService {
       applyTicketState(ticket, result.next, now);
       recorder.record(em, ticket, before, result.changes, input.actor, now);
       reopened = result.changes.some((c) => c.kind === TicketChangeKind.REOPENED);
+      effects = result.effects;
     }
 
     const message = this.append(em, recorder, ticket, {
@@ -210,7 +226,7 @@ export class MessageService {
       now,
     });
     await em.flush();
-    return { message, ticket, ticketCreated, reopened, duplicate: false };
+    return { message, ticket, ticketCreated, reopened, duplicate: false, effects };
   }
 
   private async createTicket(

@@ -12,11 +12,13 @@ import { ConversationStyleEntity } from '../entities/conversation-style.entity';
 import { RoutingSettingsEntity } from '../entities/routing-settings.entity';
 import { TicketEntity } from '../entities/ticket.entity';
 import type { TicketEventBus } from '../events/ticket-event.bus';
+import type { Logger } from '../observability/logger';
 import { actorOf } from './actor';
 import { isId, requireId } from './ids';
 import { RoutingRunner } from './routing-queue';
 import type { TicketEventRecorder } from './ticket-event.recorder';
 import { applyTicketState, ticketStateOf } from './ticket-state';
+import type { AutomationScheduler } from './scheduler.port';
 import { transact } from './transaction';
 
 // Any fixed 64-bit key shared by every Parley process: one routing run at a time, cluster-wide.
@@ -49,6 +51,8 @@ export class RoutingService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly bus: TicketEventBus,
+    private readonly scheduler: AutomationScheduler,
+    private readonly logger: Logger,
   ) {}
 
   /** Places as many waiting tickets as agents can take; resolves when a run after this call has ended. */
@@ -80,13 +84,15 @@ export class RoutingService {
    * is set AWAY. Returns false (and changes nothing) when the offer is gone or not due, so the
    * scheduler may call it more than once.
    */
-  async expireOffer(ticketId: string, now: Date = this.clock.now()): Promise<boolean> {
+  async expireOffer(ticketId: string, now: Date = this.clock.now(), forAgentId?: string): Promise<boolean> {
     if (!isId(ticketId)) return false;
     const expired = await transact(this.em, this.bus, async (tx, recorder) => {
       // Lock order everywhere: an agent's row before its tickets' rows.
       const peek = await tx.findOne(TicketEntity, { id: ticketId }, { fields: ['id', 'offeredTo'] });
       if (!peek?.offeredTo) return false;
       const agentId = peek.offeredTo.id;
+      // A job for an earlier offer of this ticket (to someone else) has nothing to expire.
+      if (forAgentId !== undefined && forAgentId !== agentId) return false;
       const agent = await tx.findOne(AgentEntity, { id: agentId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const ticket = await tx.findOne(
         TicketEntity,
@@ -172,7 +178,7 @@ export class RoutingService {
 
   async queueStats(): Promise<QueueStats> {
     const em = this.em.fork();
-    const [queue] = await em.execute<{ waiting: string; oldest: Date | null }[]>(
+    const [queue] = await em.execute<{ waiting: string; oldest: string | Date | null }[]>(
       `select count(*)::text as waiting, min(waiting_since) as oldest from tickets
         where status = 'NEW' and offered_to_id is null`,
     );
@@ -183,14 +189,34 @@ export class RoutingService {
     );
     return {
       waiting: Number(queue?.waiting ?? 0),
-      oldestWaitingSince: queue?.oldest ?? null,
+      oldestWaitingSince: queue?.oldest ? new Date(queue.oldest) : null,
       agentsOnline: online.length,
       spareCapacity: online.reduce((sum, a) => sum + Math.max(0, a.capacity - (loads.get(a.id) ?? 0)), 0),
     };
   }
 
+  /** The sweep: expires every offer whose time has passed. Returns how many expired. */
+  async expireOverdueOffers(now: Date = this.clock.now(), batch = 500): Promise<number> {
+    let expired = 0;
+    for (;;) {
+      const due = await this.em
+        .fork()
+        .find(
+          TicketEntity,
+          { offerExpiresAt: { $lte: now } },
+          { fields: ['id'], orderBy: { offerExpiresAt: 'asc' }, limit: batch },
+        );
+      let progressed = 0;
+      for (const ticket of due) if (await this.expireOffer(ticket.id, now)) progressed++;
+      expired += progressed;
+      if (due.length < batch || progressed === 0) return expired;
+    }
+  }
+
   private async runOnce(): Promise<void> {
+    const offers: { ticketId: string; agentId: string; at: Date }[] = [];
     await transact(this.em, this.bus, async (tx, recorder) => {
+      offers.length = 0; // a retried transaction starts over
       await tx.execute('select pg_advisory_xact_lock(?)', [ROUTING_LOCK_KEY]);
       const agents = await tx.find(
         AgentEntity,
@@ -257,6 +283,8 @@ export class RoutingService {
           const result = await this.decide(tx, ticket, action, SYSTEM_ACTOR, now);
           if (!result.ok) continue;
           this.apply(tx, recorder, ticket, result, SYSTEM_ACTOR, now);
+          if (action.type === 'OFFER')
+            offers.push({ ticketId: ticket.id, agentId: action.agentId, at: action.expiresAt });
           const index = snapshots.findIndex((a) => a.id === pick.agentId);
           const claimed = snapshots[index]!;
           snapshots[index] = {
@@ -271,6 +299,13 @@ export class RoutingService {
       }
       await tx.flush();
     });
+    // After commit: each offer expires on time through its job (the sweep catches any lost one).
+    try {
+      for (const offer of offers)
+        await this.scheduler.scheduleOfferExpiry(offer.ticketId, offer.agentId, offer.at);
+    } catch (err) {
+      this.logger.error({ err }, 'could not schedule offer expiries');
+    }
   }
 
   private async changeOffer(

@@ -10,6 +10,7 @@ import { MessageService } from './message.service';
 import { QueueStatsFeed } from './queue-stats.feed';
 import { RoutingSettingsService } from './routing-settings.service';
 import { RoutingService } from './routing.service';
+import type { AutomationScheduler } from './scheduler.port';
 import { TicketService } from './ticket.service';
 
 export interface Services {
@@ -33,21 +34,22 @@ export interface ServiceDeps {
   adminToken: string;
   events: TicketEventBus;
   logger: Logger;
+  scheduler: AutomationScheduler;
 }
 
 /** The one place services are built: the GraphQL context and the job handlers both take them from here. */
-export function createServices({ em, clock, adminToken, events, logger }: ServiceDeps): Services {
+export function createServices({ em, clock, adminToken, events, logger, scheduler }: ServiceDeps): Services {
   const auth = new AuthService(em, clock, adminToken);
-  const routing = new RoutingService(em, clock, events);
+  const routing = new RoutingService(em, clock, events, scheduler, logger);
   return {
     auth,
     routing,
     agents: new AgentService(em, clock, auth, routing, events),
-    conversationStyles: new ConversationStyleService(em, clock),
+    conversationStyles: new ConversationStyleService(em, clock, scheduler, logger),
     channels: new ChannelService(em, clock, auth),
     routingSettings: new RoutingSettingsService(em, clock),
-    tickets: new TicketService(em, clock, events, routing),
-    messages: new MessageService(em, clock, events, routing),
+    tickets: new TicketService(em, clock, events, routing, scheduler, logger),
+    messages: new MessageService(em, clock, events, routing, scheduler, logger),
     events,
     queueStats: new QueueStatsFeed(routing, events, (err) =>
       logger.error({ err }, 'queue figures could not be computed'),

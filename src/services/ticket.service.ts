@@ -5,7 +5,8 @@ import type { Clock } from '../domain/clock';
 import { DomainError, notFound } from '../domain/errors';
 import { metricsAt, type TicketMetrics } from '../domain/ticket/ticket-metrics';
 import { transition, type TicketAction } from '../domain/ticket/ticket-transition';
-import { TicketStatus } from '../domain/ticket/ticket.enums';
+import { SYSTEM_ACTOR, TicketStatus } from '../domain/ticket/ticket.enums';
+import type { Logger } from '../observability/logger';
 import { AgentEntity } from '../entities/agent.entity';
 import { ConversationStyleEntity } from '../entities/conversation-style.entity';
 import { EndUserEntity } from '../entities/end-user.entity';
@@ -15,6 +16,7 @@ import { actorOf } from './actor';
 import { isId, requireId } from './ids';
 import { decodeCursor, encodeCursor, validateFirst, type Page } from './pagination';
 import type { RoutingService } from './routing.service';
+import { scheduleEffects, type AutomationScheduler } from './scheduler.port';
 import { applyTicketState, metricsStateOf, ticketStateOf } from './ticket-state';
 import { transact } from './transaction';
 
@@ -43,6 +45,8 @@ export class TicketService {
     private readonly clock: Clock,
     private readonly bus: TicketEventBus,
     private readonly routing: RoutingService,
+    private readonly scheduler: AutomationScheduler,
+    private readonly logger: Logger,
   ) {}
 
   /** An integration sees only its channel's tickets; any other is NOT_FOUND to it. */
@@ -158,11 +162,63 @@ export class TicketService {
         freed: freedCapacity || before.status === TicketStatus.NEW,
       };
     });
+    await scheduleEffects(this.scheduler, ticket, effects, (err) =>
+      this.logger.error({ err, ticketId: ticket.id }, 'could not schedule'),
+    );
     // Routing may have offered or assigned the ticket itself: answer with what is committed now.
     if (await this.routing.afterChange(effects, freed)) {
       return this.em.fork().findOneOrFail(TicketEntity, { id: ticket.id });
     }
     return ticket;
+  }
+
+  /**
+   * The scheduler's close: only if the ticket is still SOLVED from the solve the job was made for,
+   * and due. Returns false, changing nothing, otherwise: a job that runs twice (two processes,
+   * Agenda's duplicate runs) or after a reopen and re-solve is a no-op.
+   */
+  async closeDue(ticketId: string, solvedAt: Date, now: Date = this.clock.now()): Promise<boolean> {
+    if (!isId(ticketId)) return false;
+    return transact(this.em, this.bus, async (tx, recorder) => {
+      const ticket = await tx.findOne(
+        TicketEntity,
+        { id: ticketId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      if (!ticket) return false;
+      const style = await tx.findOneOrFail(ConversationStyleEntity, { id: ticket.style.id });
+      const result = transition(
+        ticketStateOf(ticket, style, null),
+        { type: 'CLOSE_DUE', solvedAt },
+        SYSTEM_ACTOR,
+        now,
+      );
+      if (!result.ok) return false;
+      const before = { status: ticket.status, assigneeId: ticket.assignee?.id ?? null };
+      applyTicketState(ticket, result.next, now);
+      recorder.record(tx, ticket, before, result.changes, SYSTEM_ACTOR, now);
+      await tx.flush();
+      return true;
+    });
+  }
+
+  /** The sweep: closes every SOLVED ticket whose close time has passed. Returns how many closed. */
+  async closeOverdue(now: Date = this.clock.now(), batch = 500): Promise<number> {
+    let closed = 0;
+    for (;;) {
+      const due = await this.em
+        .fork()
+        .find(
+          TicketEntity,
+          { status: TicketStatus.SOLVED, closesAt: { $lte: now } },
+          { fields: ['id', 'solvedAt'], orderBy: { closesAt: 'asc' }, limit: batch },
+        );
+      let progressed = 0;
+      for (const ticket of due)
+        if (ticket.solvedAt && (await this.closeDue(ticket.id, ticket.solvedAt, now))) progressed++;
+      closed += progressed;
+      if (due.length < batch || progressed === 0) return closed;
+    }
   }
 }
 

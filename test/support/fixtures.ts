@@ -8,6 +8,7 @@ import {
   ReassignTicketDocument,
   SetAgentStatusDocument,
 } from '../generated/operations';
+import type { Clock } from '../../src/domain/clock';
 import type { TestApp } from './test-app';
 
 let counter = 0;
@@ -15,7 +16,7 @@ const unique = () => `${process.pid}-${++counter}`;
 
 /** An agent, ONLINE unless told otherwise (a new agent starts OFFLINE). */
 export async function createAgent(
-  t: TestApp,
+  t: TestApp<Clock>,
   input: { name?: string; skills?: string[]; capacity?: number; status?: AgentStatus } = {},
 ) {
   const n = unique();
@@ -37,7 +38,7 @@ export async function createAgent(
 }
 
 export async function styleId(
-  t: TestApp,
+  t: TestApp<Clock>,
   kind: ConversationStyleKind,
   closeAfterSolvedSeconds?: number,
 ): Promise<string> {
@@ -54,7 +55,7 @@ export async function styleId(
 }
 
 export async function createChannel(
-  t: TestApp,
+  t: TestApp<Clock>,
   kind: ConversationStyleKind,
   options: { requiredSkills?: string[]; closeAfterSolvedSeconds?: number } = {},
 ) {
@@ -75,7 +76,7 @@ export async function createChannel(
 
 /** An end user's message through the channel's integration. */
 export async function receive(
-  t: TestApp,
+  t: TestApp<Clock>,
   channel: { id: string; token: string },
   externalUserId: string,
   body: string,
@@ -89,6 +90,6 @@ export async function receive(
   return receiveMessage;
 }
 
-export async function assign(t: TestApp, ticketId: string, agentId: string | null) {
+export async function assign(t: TestApp<Clock>, ticketId: string, agentId: string | null) {
   return (await t.client.ok(ReassignTicketDocument, { ticketId, agentId }, t.adminToken)).reassignTicket;
 }

@@ -1,16 +1,17 @@
 import type { Server } from 'node:http';
 import { createApp, type App } from '../../src/app';
-import { ManualClock } from '../../src/domain/clock';
+import { ManualClock, type Clock } from '../../src/domain/clock';
 import { createLogger } from '../../src/observability/logger';
 import { GraphQLClient } from './graphql-client';
 import { createTestDatabase, snapshotDatabase, type TestDatabase } from './test-database';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789';
 
-export interface TestApp {
+export interface TestApp<C extends Clock = ManualClock> {
   app: App;
   db: TestDatabase;
-  clock: ManualClock;
+  /** A ManualClock unless the test passed another clock (the system clock, for real-time tests). */
+  clock: C;
   client: GraphQLClient;
   httpUrl: string;
   wsUrl: string;
@@ -20,11 +21,15 @@ export interface TestApp {
 }
 
 /** The real server (createApp) on its own fresh database, listening on a free port. */
-export async function startTestApp(
-  options: { db?: TestDatabase; clock?: ManualClock } = {},
-): Promise<TestApp> {
+export async function startTestApp<C extends Clock = ManualClock>(
+  options: {
+    db?: TestDatabase;
+    clock?: C;
+    scheduler?: { processEveryMs?: number; sweepEveryMs?: number };
+  } = {},
+): Promise<TestApp<C>> {
   const db = options.db ?? (await createTestDatabase());
-  const clock = options.clock ?? new ManualClock('2026-03-01T09:00:00.000Z');
+  const clock = options.clock ?? (new ManualClock('2026-03-01T09:00:00.000Z') as unknown as C);
   const app = await createApp({
     databaseUrl: db.url,
     adminToken: TEST_ADMIN_TOKEN,
@@ -32,6 +37,7 @@ export async function startTestApp(
     introspection: true,
     logger: createLogger((process.env.LOG_LEVEL as 'silent' | undefined) ?? 'silent'),
     clock,
+    scheduler: options.scheduler,
   });
   const address = await app.listen(0, '127.0.0.1');
   return {

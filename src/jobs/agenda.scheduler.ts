@@ -1,0 +1,93 @@
+import { Agenda, type AgendaBackend } from 'agenda';
+import type { Logger } from '../observability/logger';
+import type { AutomationScheduler } from '../services/scheduler.port';
+import type { Services } from '../services/services.factory';
+import { closeTicketJob } from './close-ticket.job';
+import { expireOfferJob } from './expire-offer.job';
+import {
+  CLOSE_TICKET_JOB,
+  EXPIRE_OFFER_JOB,
+  SWEEP_JOB,
+  type CloseTicketJobData,
+  type ExpireOfferJobData,
+} from './job-names';
+import { sweepJob } from './sweep.job';
+
+export interface SchedulerOptions {
+  /** How often Agenda looks for due jobs (it also locks jobs due within this window ahead). */
+  processEveryMs: number;
+  sweepEveryMs: number;
+}
+
+// Short job locks: these jobs take milliseconds, and Agenda keeps a liveness timer of half the lock
+// lifetime running after a job, which would otherwise hold a stopping process for minutes.
+const LOCK_LIFETIME_MS = 10_000;
+
+/** Agenda behind the AutomationScheduler port, and the job handlers it runs. */
+export class AgendaScheduler implements AutomationScheduler {
+  private readonly agenda: Agenda;
+  private started = false;
+
+  constructor(
+    backend: AgendaBackend,
+    private readonly options: SchedulerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.agenda = new Agenda({
+      backend,
+      name: `parley-${process.pid}`,
+      processEvery: options.processEveryMs,
+      defaultLockLifetime: LOCK_LIFETIME_MS,
+      removeOnComplete: true,
+    });
+    this.agenda.on('error', (err: unknown) => this.logger.error({ err }, 'scheduler error'));
+    this.agenda.on('fail', (err: unknown, job: { attrs: { name: string } }) =>
+      this.logger.error({ err, job: job.attrs.name }, 'scheduled job failed'),
+    );
+  }
+
+  /** Defines the jobs (they call the same service methods a resolver would) and starts processing. */
+  async start(services: Services): Promise<void> {
+    const definition = { lockLifetime: LOCK_LIFETIME_MS, concurrency: 20 };
+    this.agenda.define(CLOSE_TICKET_JOB, closeTicketJob(services), definition);
+    this.agenda.define(EXPIRE_OFFER_JOB, expireOfferJob(services), definition);
+    this.agenda.define(SWEEP_JOB, sweepJob(services, this.logger), {
+      lockLifetime: LOCK_LIFETIME_MS,
+      concurrency: 1,
+    });
+    await this.agenda.start();
+    this.started = true;
+    await this.agenda.every(this.options.sweepEveryMs, SWEEP_JOB);
+    // Catch up at once on what fell due while no server was running.
+    await this.agenda.now(SWEEP_JOB);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.agenda.stop();
+  }
+
+  async scheduleClose(ticketId: string, solvedAt: Date, at: Date): Promise<void> {
+    const data: CloseTicketJobData = { ticketId, solvedAt: solvedAt.toISOString() };
+    // One close job per ticket: a new solve (or a new interval) replaces the old one.
+    await this.agenda
+      .create(CLOSE_TICKET_JOB, data)
+      .unique({ 'data.ticketId': ticketId })
+      .schedule(at)
+      .save();
+  }
+
+  async cancelClose(ticketId: string): Promise<void> {
+    await this.agenda.cancel({ name: CLOSE_TICKET_JOB, data: { ticketId } });
+  }
+
+  async scheduleOfferExpiry(ticketId: string, agentId: string, at: Date): Promise<void> {
+    const data: ExpireOfferJobData = { ticketId, agentId };
+    await this.agenda
+      .create(EXPIRE_OFFER_JOB, data)
+      .unique({ 'data.ticketId': ticketId })
+      .schedule(at)
+      .save();
+  }
+}

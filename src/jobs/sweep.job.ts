@@ -1,0 +1,14 @@
+import type { Logger } from '../observability/logger';
+import type { Services } from '../services/services.factory';
+
+/**
+ * Closes every overdue SOLVED ticket and expires every overdue offer, so that a lost job, or a
+ * server that was down at the due time, loses nothing. Idempotent: safe in several processes.
+ */
+export function sweepJob(services: Services, logger: Logger) {
+  return async (): Promise<void> => {
+    const closed = await services.tickets.closeOverdue();
+    const expired = await services.routing.expireOverdueOffers();
+    if (closed > 0 || expired > 0) logger.info({ closed, expired }, 'sweep caught overdue automations');
+  };
+}
