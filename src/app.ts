@@ -9,12 +9,13 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import { GraphQLError } from 'graphql';
-import type { AgendaBackend as AgendaBackendKind, NodeEnv } from './config/config';
+import type { AgendaBackend as AgendaBackendKind, EventTransport, NodeEnv } from './config/config';
 import { type Clock, systemClock } from './domain/clock';
 import { DomainError } from './domain/errors';
 import { migrate } from './db/migrate';
 import { createAgendaBackend } from './jobs/agenda-backend';
 import { AgendaScheduler, type SchedulerOptions } from './jobs/agenda.scheduler';
+import { createPostgresEventBus } from './events/postgres-event.bus';
 import { createInProcessTicketEventBus } from './events/ticket-event.bus';
 import { ormConfig } from './db/orm.config';
 import { createContext, type GraphQLContext } from './graphql/context';
@@ -35,6 +36,11 @@ export interface AppConfig {
   clock?: Clock;
   /** Where scheduled jobs live; the same PostgreSQL by default. */
   agenda?: { kind: AgendaBackendKind; mongodbUrl?: string };
+  /**
+   * How ticket events reach subscribers: through PostgreSQL LISTEN/NOTIFY (any process's change
+   * reaches every process's subscribers; the default), or in this process only.
+   */
+  eventTransport?: EventTransport;
   /** Agenda's polling interval and the sweep's period (defaults: 1 s and 60 s). */
   scheduler?: Partial<SchedulerOptions>;
 }
@@ -77,12 +83,16 @@ export async function createApp(config: AppConfig): Promise<App> {
     { processEveryMs: 1_000, sweepEveryMs: 60_000, ...config.scheduler },
     logger,
   );
+  const events =
+    (config.eventTransport ?? 'postgres') === 'postgres'
+      ? createPostgresEventBus({ databaseUrl: config.databaseUrl, em: orm.em, logger })
+      : null;
   const services = createServices({
     scheduler,
     em: orm.em,
     clock,
     adminToken: config.adminToken,
-    events: createInProcessTicketEventBus(),
+    events: events ?? createInProcessTicketEventBus(),
     logger,
   });
   const schema = await getSchema();
@@ -112,9 +122,11 @@ export async function createApp(config: AppConfig): Promise<App> {
   });
   await apollo.start();
   try {
+    await events?.start();
     await scheduler.start(services);
   } catch (err) {
     await apollo.stop();
+    await events?.stop();
     await orm.close();
     throw err;
   }
@@ -149,6 +161,7 @@ export async function createApp(config: AppConfig): Promise<App> {
         // in-flight requests, and the WebSocket server closes its sockets.
         await apollo.stop();
         await scheduler.stop();
+        await events?.stop();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await orm.close();
       })();

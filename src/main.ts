@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     introspection: config.introspection,
     logger,
     agenda: { kind: config.agendaBackend, mongodbUrl: config.mongodbUrl },
+    eventTransport: config.eventTransport,
   }).catch(async (err: unknown) => {
     await embedded?.stop();
     throw err;

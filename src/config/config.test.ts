@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       mongodbUrl: undefined,
       logLevel: 'info',
       introspection: true,
+      eventTransport: 'postgres',
     });
   });
 
@@ -32,6 +33,7 @@ describe('loadConfig', () => {
         MONGODB_URL: 'mongodb://mongo:27017/parley',
         LOG_LEVEL: 'warn',
         PARLEY_INTROSPECTION: 'true',
+        PARLEY_EVENT_TRANSPORT: 'memory',
       }),
     ).toEqual({
       nodeEnv: 'production',
@@ -43,6 +45,7 @@ describe('loadConfig', () => {
       mongodbUrl: 'mongodb://mongo:27017/parley',
       logLevel: 'warn',
       introspection: true,
+      eventTransport: 'memory',
     });
   });
 
@@ -64,6 +67,7 @@ describe('loadConfig', () => {
     [{ MONGODB_URL: 'http://mongo' }, 'MONGODB_URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ PARLEY_INTROSPECTION: 'maybe' }, 'PARLEY_INTROSPECTION'],
+    [{ PARLEY_EVENT_TRANSPORT: 'kafka' }, 'PARLEY_EVENT_TRANSPORT'],
   ])('refuses %p, naming %s', (env, variable) => {
     let error: unknown;
     try {

@@ -2,6 +2,7 @@ import path from 'node:path';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type AgendaBackend = 'postgres' | 'mongodb';
+export type EventTransport = 'postgres' | 'memory';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** Everything the process reads from its environment, validated once at start. */
@@ -17,6 +18,8 @@ export interface Config {
   mongodbUrl: string | undefined;
   logLevel: LogLevel;
   introspection: boolean;
+  /** postgres: LISTEN/NOTIFY, every process's subscribers see every change; memory: this process only. */
+  eventTransport: EventTransport;
 }
 
 export class ConfigError extends Error {
@@ -109,5 +112,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     mongodbUrl,
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     introspection: parseBoolean(env, 'PARLEY_INTROSPECTION', !production),
+    eventTransport: oneOf<EventTransport>(env, 'PARLEY_EVENT_TRANSPORT', ['postgres', 'memory'], 'postgres'),
   };
 }

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TicketChangeKind, TicketStatus } from '../domain/ticket/ticket.enums';
 import type { MessageEntity } from '../entities/message.entity';
 import type { TicketEntity } from '../entities/ticket.entity';
@@ -28,7 +29,10 @@ export interface TicketChangeEvent {
  * (PostgreSQL LISTEN/NOTIFY) can replace it behind the same methods without touching services.
  */
 export interface TicketEventBus {
-  publish(events: readonly TicketChangeEvent[]): void;
+  /** Called inside the transaction that recorded `events`, after its last write. */
+  beforeCommit(tx: EntityManager, events: readonly TicketChangeEvent[]): Promise<void>;
+  /** Called once that transaction has committed. */
+  afterCommit(events: readonly TicketChangeEvent[]): void;
   /** Every change from now on, optionally only those `accept` lets through. */
   changes(accept?: (event: TicketChangeEvent) => boolean): AsyncIterableIterator<TicketChangeEvent>;
   /** The MESSAGE_ADDED changes of one ticket from now on. */
@@ -45,7 +49,12 @@ interface Listener {
   accept?: (event: TicketChangeEvent) => boolean;
 }
 
-export function createInProcessTicketEventBus(): TicketEventBus {
+/** Delivers to this process's subscribers only: the local half of every transport. */
+export interface LocalTicketEventBus extends TicketEventBus {
+  publish(events: readonly TicketChangeEvent[]): void;
+}
+
+export function createInProcessTicketEventBus(): LocalTicketEventBus {
   const all = new Set<Listener>();
   const byTicket = new Map<string, Set<Listener>>();
   const agentListeners = new Set<EventQueue<string>>();
@@ -63,6 +72,10 @@ export function createInProcessTicketEventBus(): TicketEventBus {
   }
 
   return {
+    beforeCommit: async () => undefined,
+    afterCommit(events) {
+      this.publish(events);
+    },
     publish(events) {
       for (const event of events) {
         for (const { queue, accept } of all) if (!accept || accept(event)) queue.push(event);

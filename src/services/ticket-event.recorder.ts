@@ -6,7 +6,7 @@ import { type Actor, TicketChangeKind, type TicketStatus } from '../domain/ticke
 import type { MessageEntity } from '../entities/message.entity';
 import { TicketEventEntity } from '../entities/ticket-event.entity';
 import { type TicketEntity } from '../entities/ticket.entity';
-import type { TicketChangeEvent, TicketEventBus } from '../events/ticket-event.bus';
+import type { TicketChangeEvent } from '../events/ticket-event.bus';
 import { applyMetricsState, metricsStateOf } from './ticket-state';
 
 interface Recorded {
@@ -88,9 +88,9 @@ export class TicketEventRecorder {
   }
 
   /** Call after commit only: a rolled-back change must publish nothing. */
-  publishTo(bus: TicketEventBus): void {
-    bus.publish(this.recorded.map(toEvent));
-    this.recorded.length = 0;
+  /** The recorded changes as events (ids are known once the transaction has flushed). */
+  events(): TicketChangeEvent[] {
+    return this.recorded.map(toEvent);
   }
 }
 

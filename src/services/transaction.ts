@@ -15,7 +15,7 @@ export interface TransactionOptions {
 
 /**
  * Runs `work` in a transaction on a fresh fork, with a fresh event recorder, and publishes the
- * recorded ticket events once it has committed (never for a rollback). PostgreSQL may break a lock
+ * recorded ticket events with the commit (never for a rollback). PostgreSQL may break a lock
  * cycle by aborting one transaction (a deadlock); the work is then run again, which is safe because
  * nothing leaves the transaction before the commit.
  */
@@ -28,8 +28,15 @@ export async function transact<T>(
   for (let attempt = 1; ; attempt++) {
     const recorder = new TicketEventRecorder();
     try {
-      const result = await root.fork().transactional((tx) => work(tx, recorder));
-      recorder.publishTo(bus);
+      const result = await root.fork().transactional(async (tx) => {
+        const value = await work(tx, recorder);
+        await tx.flush();
+        // Inside the transaction: a transport that notifies through PostgreSQL is then delivered
+        // in commit order, and only if the transaction commits.
+        await bus.beforeCommit(tx, recorder.events());
+        return value;
+      });
+      bus.afterCommit(recorder.events());
       return result;
     } catch (err) {
       if (attempt < MAX_ATTEMPTS && isRetryable(err, options)) continue;

@@ -26,6 +26,7 @@ export async function startTestApp<C extends Clock = ManualClock>(
     db?: TestDatabase;
     clock?: C;
     scheduler?: { processEveryMs?: number; sweepEveryMs?: number };
+    eventTransport?: 'postgres' | 'memory';
   } = {},
 ): Promise<TestApp<C>> {
   const db = options.db ?? (await createTestDatabase());
@@ -38,6 +39,7 @@ export async function startTestApp<C extends Clock = ManualClock>(
     logger: createLogger((process.env.LOG_LEVEL as 'silent' | undefined) ?? 'silent'),
     clock,
     scheduler: options.scheduler,
+    eventTransport: options.eventTransport,
   });
   const address = await app.listen(0, '127.0.0.1');
   return {

@@ -1,0 +1,171 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import type { TicketChangeKind, TicketStatus } from '../domain/ticket/ticket.enums';
+import { MessageEntity } from '../entities/message.entity';
+import { TicketEntity } from '../entities/ticket.entity';
+import type { Logger } from '../observability/logger';
+import {
+  createInProcessTicketEventBus,
+  type TicketChangeEvent,
+  type TicketEventBus,
+} from './ticket-event.bus';
+
+const CHANNEL = 'parley_events';
+// NOTIFY payloads are capped at 8,000 bytes; an event travels as ~250 bytes of ids and codes.
+const EVENTS_PER_NOTIFY = 20;
+const RECONNECT_DELAY_MS = 1_000;
+
+/** One event on the wire: ids and codes only; the receiver loads the ticket and message. */
+type WireEvent = [
+  id: string,
+  kind: TicketChangeKind,
+  atMs: number,
+  agentId: string | null,
+  status: TicketStatus,
+  assigneeId: string | null,
+  ticketId: string,
+  channelId: string,
+  requesterId: string,
+  messageId: string | null,
+];
+
+type Wire = { t: WireEvent[] } | { a: string };
+
+export interface PostgresEventBus extends TicketEventBus {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Ticket events across processes through PostgreSQL LISTEN/NOTIFY. The NOTIFY is sent inside the
+ * transaction that made the change, so PostgreSQL delivers it only if that transaction commits, and
+ * delivers notifications in commit order. Every process, the writer included, receives through its
+ * LISTEN connection and handles notifications one at a time, so each subscriber sees changes in
+ * commit order, whichever process made them.
+ */
+export function createPostgresEventBus(options: {
+  databaseUrl: string;
+  em: EntityManager;
+  logger: Logger;
+}): PostgresEventBus {
+  const local = createInProcessTicketEventBus();
+  const { em, logger } = options;
+  let listener: pg.Client | null = null;
+  let stopped = false;
+  let chain: Promise<void> = Promise.resolve();
+
+  async function deliver(payload: string): Promise<void> {
+    const wire = JSON.parse(payload) as Wire;
+    if ('a' in wire) {
+      local.publishAgentChanged(wire.a);
+      return;
+    }
+    // Hydrate once per notification, for every local subscriber.
+    const fork = em.fork();
+    const ticketIds = [...new Set(wire.t.map((e) => e[6]))];
+    const messageIds = wire.t.map((e) => e[9]).filter((id): id is string => id !== null);
+    const [tickets, messages] = await Promise.all([
+      fork.find(TicketEntity, { id: { $in: ticketIds } }),
+      messageIds.length ? fork.find(MessageEntity, { id: { $in: messageIds } }) : Promise.resolve([]),
+    ]);
+    const ticketById = new Map(tickets.map((t) => [t.id, t]));
+    const messageById = new Map(messages.map((m) => [m.id, m]));
+    const events: TicketChangeEvent[] = [];
+    for (const [
+      id,
+      kind,
+      atMs,
+      agentId,
+      status,
+      assigneeId,
+      ticketId,
+      channelId,
+      requesterId,
+      messageId,
+    ] of wire.t) {
+      const ticket = ticketById.get(ticketId);
+      if (!ticket) continue; // deleted since: nothing left to show
+      events.push({
+        id,
+        kind,
+        at: new Date(atMs),
+        agentId,
+        status,
+        assigneeId,
+        ticketId,
+        channelId,
+        requesterId,
+        ticket,
+        message: messageId ? (messageById.get(messageId) ?? null) : null,
+      });
+    }
+    local.publish(events);
+  }
+
+  async function connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: options.databaseUrl });
+    client.on('notification', (message) => {
+      if (message.channel !== CHANNEL || !message.payload) return;
+      const payload = message.payload;
+      chain = chain
+        .then(() => deliver(payload))
+        .catch((err: unknown) => logger.error({ err }, 'could not deliver an event'));
+    });
+    client.on('error', (err) => {
+      logger.error({ err }, 'event listener connection lost; reconnecting');
+      void client.end().catch(() => undefined);
+      if (listener === client) listener = null;
+      if (!stopped)
+        setTimeout(
+          () => void connect().catch((e: unknown) => logger.error({ err: e }, 'reconnect failed')),
+          RECONNECT_DELAY_MS,
+        ).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    listener = client;
+  }
+
+  return {
+    ...local,
+    async beforeCommit(tx, events) {
+      for (let i = 0; i < events.length; i += EVENTS_PER_NOTIFY) {
+        const wire: Wire = { t: events.slice(i, i + EVENTS_PER_NOTIFY).map(toWire) };
+        await tx.execute('select pg_notify(?, ?)', [CHANNEL, JSON.stringify(wire)]);
+      }
+    },
+    afterCommit() {
+      // Delivered through LISTEN, to this process as to every other.
+    },
+    publishAgentChanged(agentId) {
+      const wire: Wire = { a: agentId };
+      void em
+        .fork()
+        .execute('select pg_notify(?, ?)', [CHANNEL, JSON.stringify(wire)])
+        .catch((err: unknown) => logger.error({ err }, 'could not announce an agent change'));
+    },
+    start: connect,
+    async stop() {
+      stopped = true;
+      const client = listener;
+      listener = null;
+      await client?.end().catch(() => undefined);
+      await chain;
+    },
+  };
+}
+
+function toWire(e: TicketChangeEvent): WireEvent {
+  return [
+    e.id,
+    e.kind,
+    e.at.getTime(),
+    e.agentId,
+    e.status,
+    e.assigneeId,
+    e.ticketId,
+    e.channelId,
+    e.requesterId,
+    e.message?.id ?? null,
+  ];
+}

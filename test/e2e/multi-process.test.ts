@@ -1,0 +1,91 @@
+import { MessageAddedDocument, SendMessageDocument, TicketChangedDocument } from '../generated/operations';
+import { assign, createAgent, createChannel, receive } from '../support/fixtures';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { connectWs, subscribeWs, waitForSubscribers } from '../support/ws-client';
+
+describe('events across server instances (PostgreSQL LISTEN/NOTIFY)', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    a = await startTestApp();
+    b = await startTestApp({ db: a.db, clock: a.clock });
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  it('a message received by instance A reaches a messageAdded subscriber on instance B, in order', async () => {
+    const channel = await createChannel(a, 'SOCIAL_MESSAGING');
+    const agent = await createAgent(a, { status: 'OFFLINE' });
+    const ticketId = (await receive(a, channel, 'cross-1', 'first')).ticket.id;
+    await assign(a, ticketId, agent.id);
+
+    const ws = connectWs(b.wsUrl, `Bearer ${agent.token}`);
+    await ws.acknowledged;
+    try {
+      const before = b.app.services.events.subscriberCount();
+      const live = subscribeWs(ws.client, MessageAddedDocument, { ticketId });
+      await waitForSubscribers(() => b.app.services.events.subscriberCount(), before + 1);
+
+      // Alternate the writers: order must hold across processes.
+      await receive(a, channel, 'cross-1', 'second');
+      await b.client.ok(SendMessageDocument, { ticketId, body: 'third' }, agent.token);
+      await receive(b, channel, 'cross-1', 'fourth');
+      await a.client.ok(SendMessageDocument, { ticketId, body: 'fifth' }, agent.token);
+
+      const events = await live.waitFor(4);
+      expect(events.map((e) => [e.messageAdded.sequence, e.messageAdded.body])).toEqual([
+        [2, 'second'],
+        [3, 'third'],
+        [4, 'fourth'],
+        [5, 'fifth'],
+      ]);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('a change committed on B reaches a ticketChanged subscriber on A; a refused one reaches nobody', async () => {
+    const channel = await createChannel(b, 'LIVE_CHAT');
+    const ws = connectWs(a.wsUrl, `Bearer ${a.adminToken}`);
+    await ws.acknowledged;
+    try {
+      const before = a.app.services.events.subscriberCount();
+      const live = subscribeWs(ws.client, TicketChangedDocument, { filter: { channelId: channel.id } });
+      await waitForSubscribers(() => a.app.services.events.subscriberCount(), before + 1);
+      await b.client.execute(
+        SendMessageDocument,
+        { ticketId: '00000000-0000-4000-8000-000000000000', body: 'x' },
+        b.adminToken,
+      );
+      const created = await receive(b, channel, 'cross-2', 'hello from B');
+      const events = await live.waitFor(2);
+      expect(events.map((e) => [e.ticketChanged.kind, e.ticketChanged.ticket.id])).toEqual([
+        ['CREATED', created.ticket.id],
+        ['MESSAGE_ADDED', created.ticket.id],
+      ]);
+    } finally {
+      await ws.dispose();
+    }
+  });
+});
+
+describe('the in-process transport (PARLEY_EVENT_TRANSPORT=memory)', () => {
+  it("delivers to the instance's own subscribers", async () => {
+    const t = await startTestApp({ eventTransport: 'memory' });
+    try {
+      const channel = await createChannel(t, 'LIVE_CHAT');
+      const ws = connectWs(t.wsUrl, `Bearer ${t.adminToken}`);
+      await ws.acknowledged;
+      const before = t.app.services.events.subscriberCount();
+      const live = subscribeWs(ws.client, TicketChangedDocument, { filter: { channelId: channel.id } });
+      await waitForSubscribers(() => t.app.services.events.subscriberCount(), before + 1);
+      await receive(t, channel, 'memory-1', 'hi');
+      expect((await live.waitFor(2)).map((e) => e.ticketChanged.kind)).toEqual(['CREATED', 'MESSAGE_ADDED']);
+      await ws.dispose();
+    } finally {
+      await t.close();
+    }
+  });
+});
