@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import pg2 from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
@@ -125,6 +126,95 @@ describe('the server on its own embedded PostgreSQL data dir', () => {
         second.child.kill('SIGTERM');
         expect(await exited(second.child)).toBe(0);
         expect(fs.existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+      } finally {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+
+    it('closes a ticket that fell due while the server was down, once, after kill -9 and a restart', async () => {
+      const dataDir = tempDataDir();
+      try {
+        const first = await start(dataDir);
+        const gql = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
+          const res = await request(first.url.replace(/\/graphql$/, ''))
+            .post('/graphql')
+            .set('authorization', `Bearer ${token}`)
+            .send({ query, variables })
+            .expect(200);
+          const body = res.body as { data: Record<string, Record<string, unknown>>; errors?: unknown };
+          if (body.errors) throw new Error(JSON.stringify(body.errors));
+          return body.data;
+        };
+        const style = (
+          await gql(
+            first.token,
+            'mutation { createConversationStyle(input: { name: "Fast", kind: LIVE_CHAT_RETURNING, closeAfterSolvedSeconds: 2 }) { id } }',
+          )
+        ).createConversationStyle!.id as string;
+        const channel = (
+          await gql(
+            first.token,
+            'mutation($s: ID!) { createChannel(input: { kind: WEB_WIDGET, name: "Site", styleId: $s }) { token channel { id } } }',
+            { s: style },
+          )
+        ).createChannel as { token: string; channel: { id: string } };
+        const agent = (
+          await gql(
+            first.token,
+            'mutation { createAgent(input: { name: "A", email: "a@example.com" }) { token agent { id } } }',
+          )
+        ).createAgent as { token: string; agent: { id: string } };
+        const ticket = (
+          (
+            await gql(
+              channel.token,
+              'mutation($c: ID!) { receiveMessage(input: { channelId: $c, externalUserId: "u", body: "hi" }) { ticket { id } } }',
+              { c: channel.channel.id },
+            )
+          ).receiveMessage as { ticket: { id: string } }
+        ).ticket.id;
+        await gql(
+          first.token,
+          'mutation($t: ID!, $a: ID) { reassignTicket(ticketId: $t, agentId: $a) { status } }',
+          { t: ticket, a: agent.agent.id },
+        );
+        await gql(
+          agent.token,
+          'mutation($t: ID!) { updateTicketStatus(ticketId: $t, status: SOLVED) { status } }',
+          { t: ticket },
+        );
+
+        first.child.kill('SIGKILL');
+        await exited(first.child);
+        await new Promise((resolve) => setTimeout(resolve, 3000)); // past the due time, with no server
+
+        const second = await start(dataDir);
+        const base = second.url.replace(/\/graphql$/, '');
+        const deadline = performance.now() + 15_000;
+        let status = '';
+        while (performance.now() < deadline) {
+          const res = await request(base)
+            .post('/graphql')
+            .set('authorization', `Bearer ${second.token}`)
+            .send({ query: 'query($t: ID!) { ticket(id: $t) { status } }', variables: { t: ticket } });
+          status = (res.body as { data: { ticket: { status: string } } }).data.ticket.status;
+          if (status === 'CLOSED') break;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        expect(status).toBe('CLOSED');
+        second.child.kill('SIGTERM');
+        expect(await exited(second.child)).toBe(0);
+
+        const pg = await startEmbeddedPostgres({ dataDir });
+        const client = new pg2.Client({ connectionString: pg.url });
+        await client.connect();
+        const { rows } = await client.query<{ n: string }>(
+          `select count(*)::text as n from ticket_events where ticket_id = $1 and kind = 'STATUS_CHANGED' and to_status = 'CLOSED'`,
+          [ticket],
+        );
+        await client.end();
+        await pg.stop();
+        expect(rows[0]!.n).toBe('1');
       } finally {
         fs.rmSync(dataDir, { recursive: true, force: true });
       }

@@ -27,6 +27,7 @@ export async function startTestApp<C extends Clock = ManualClock>(
     clock?: C;
     scheduler?: { processEveryMs?: number; sweepEveryMs?: number };
     eventTransport?: 'postgres' | 'memory';
+    agenda?: { kind: 'postgres' | 'mongodb'; mongodbUrl?: string };
   } = {},
 ): Promise<TestApp<C>> {
   const db = options.db ?? (await createTestDatabase());
@@ -40,6 +41,7 @@ export async function startTestApp<C extends Clock = ManualClock>(
     clock,
     scheduler: options.scheduler,
     eventTransport: options.eventTransport,
+    agenda: options.agenda,
   });
   const address = await app.listen(0, '127.0.0.1');
   return {
