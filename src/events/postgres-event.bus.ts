@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { TicketChangeKind, TicketStatus } from '../domain/ticket/ticket.enums';
 import { MessageEntity } from '../entities/message.entity';
@@ -29,7 +30,7 @@ type WireEvent = [
   messageId: string | null,
 ];
 
-type Wire = { t: WireEvent[] } | { a: string };
+type Wire = { t: WireEvent[] } | { a: string } | { s: string };
 
 export interface PostgresEventBus extends TicketEventBus {
   start(): Promise<void>;
@@ -53,9 +54,15 @@ export function createPostgresEventBus(options: {
   let listener: pg.Client | null = null;
   let stopped = false;
   let chain: Promise<void> = Promise.resolve();
+  const barriers = new Map<string, () => void>();
 
   async function deliver(payload: string): Promise<void> {
     const wire = JSON.parse(payload) as Wire;
+    if ('s' in wire) {
+      barriers.get(wire.s)?.();
+      barriers.delete(wire.s);
+      return;
+    }
     if ('a' in wire) {
       local.publishAgentChanged(wire.a);
       return;
@@ -143,6 +150,16 @@ export function createPostgresEventBus(options: {
         .fork()
         .execute('select pg_notify(?, ?)', [CHANNEL, JSON.stringify(wire)])
         .catch((err: unknown) => logger.error({ err }, 'could not announce an agent change'));
+    },
+    // Notifications arrive in commit order: once our own marker is handled, everything committed
+    // before it has been delivered.
+    async settle() {
+      const id = randomUUID();
+      const reached = new Promise<void>((resolve) => barriers.set(id, resolve));
+      const wire: Wire = { s: id };
+      await em.fork().execute('select pg_notify(?, ?)', [CHANNEL, JSON.stringify(wire)]);
+      await reached;
+      await chain;
     },
     start: connect,
     async stop() {

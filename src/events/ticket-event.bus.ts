@@ -42,6 +42,8 @@ export interface TicketEventBus {
   agentChanges(): AsyncIterableIterator<string>;
   /** Live subscriptions, for operations (and tests that must not publish before one is live). */
   subscriberCount(): number;
+  /** Resolves once every change committed before the call has been delivered to local subscribers. */
+  settle(): Promise<void>;
 }
 
 interface Listener {
@@ -98,6 +100,7 @@ export function createInProcessTicketEventBus(): LocalTicketEventBus {
       agentListeners.add(queue);
       return queue;
     },
+    settle: async () => undefined,
     subscriberCount() {
       let count = all.size;
       for (const set of byTicket.values()) count += set.size;

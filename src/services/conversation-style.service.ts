@@ -107,14 +107,15 @@ export class ConversationStyleService {
         }),
       NAME_TAKEN,
     );
-    try {
-      for (const ticket of moved)
-        await this.scheduler.scheduleClose(ticket.id, new Date(ticket.solved_at), new Date(ticket.closes_at));
-    } catch (err) {
-      this.logger.error(
-        { err, styleId: style.id },
-        'could not move scheduled closes; the sweep will close them',
-      );
+    for (const ticket of moved) {
+      await this.scheduler
+        .scheduleClose(ticket.id, new Date(ticket.solved_at), new Date(ticket.closes_at))
+        .catch((err: unknown) =>
+          this.logger.error(
+            { err, ticketId: ticket.id },
+            'could not move a scheduled close; the sweep will close it',
+          ),
+        );
     }
     return style;
   }

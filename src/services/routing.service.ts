@@ -300,11 +300,15 @@ export class RoutingService {
       await tx.flush();
     });
     // After commit: each offer expires on time through its job (the sweep catches any lost one).
-    try {
-      for (const offer of offers)
-        await this.scheduler.scheduleOfferExpiry(offer.ticketId, offer.agentId, offer.at);
-    } catch (err) {
-      this.logger.error({ err }, 'could not schedule offer expiries');
+    for (const offer of offers) {
+      await this.scheduler
+        .scheduleOfferExpiry(offer.ticketId, offer.agentId, offer.at)
+        .catch((err: unknown) =>
+          this.logger.error(
+            { err, ticketId: offer.ticketId },
+            'could not schedule an offer expiry; the sweep will expire it',
+          ),
+        );
     }
   }
 

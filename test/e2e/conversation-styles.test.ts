@@ -11,7 +11,7 @@ import {
 import { errorCodes } from '../support/graphql-client';
 import { assign, createAgent, createChannel, receive, styleId } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { connectWs, subscribeWs, waitForSubscribers } from '../support/ws-client';
+import { connectWs, subscribeLive } from '../support/ws-client';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -47,8 +47,7 @@ describe('LIVE_CHAT', () => {
 
     const ws = connectWs(t.wsUrl, `Bearer ${agent.token}`);
     await ws.acknowledged;
-    const live = subscribeWs(ws.client, MessageAddedDocument, { ticketId });
-    await waitForSubscribers(() => t.app.services.events.subscriberCount(), 1);
+    const live = await subscribeLive(t.app.services.events, ws.client, MessageAddedDocument, { ticketId });
 
     await receive(t, channel, 'visitor-1', 'Order #1042');
     const reply = await t.client.ok(

@@ -1,7 +1,7 @@
 import { MessageAddedDocument, SendMessageDocument, TicketChangedDocument } from '../generated/operations';
 import { assign, createAgent, createChannel, receive } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { connectWs, subscribeWs, waitForSubscribers } from '../support/ws-client';
+import { connectWs, subscribeLive } from '../support/ws-client';
 
 describe('events across server instances (PostgreSQL LISTEN/NOTIFY)', () => {
   let a: TestApp;
@@ -24,9 +24,7 @@ describe('events across server instances (PostgreSQL LISTEN/NOTIFY)', () => {
     const ws = connectWs(b.wsUrl, `Bearer ${agent.token}`);
     await ws.acknowledged;
     try {
-      const before = b.app.services.events.subscriberCount();
-      const live = subscribeWs(ws.client, MessageAddedDocument, { ticketId });
-      await waitForSubscribers(() => b.app.services.events.subscriberCount(), before + 1);
+      const live = await subscribeLive(b.app.services.events, ws.client, MessageAddedDocument, { ticketId });
 
       // Alternate the writers: order must hold across processes.
       await receive(a, channel, 'cross-1', 'second');
@@ -51,9 +49,9 @@ describe('events across server instances (PostgreSQL LISTEN/NOTIFY)', () => {
     const ws = connectWs(a.wsUrl, `Bearer ${a.adminToken}`);
     await ws.acknowledged;
     try {
-      const before = a.app.services.events.subscriberCount();
-      const live = subscribeWs(ws.client, TicketChangedDocument, { filter: { channelId: channel.id } });
-      await waitForSubscribers(() => a.app.services.events.subscriberCount(), before + 1);
+      const live = await subscribeLive(a.app.services.events, ws.client, TicketChangedDocument, {
+        filter: { channelId: channel.id },
+      });
       await b.client.execute(
         SendMessageDocument,
         { ticketId: '00000000-0000-4000-8000-000000000000', body: 'x' },
@@ -78,9 +76,9 @@ describe('the in-process transport (PARLEY_EVENT_TRANSPORT=memory)', () => {
       const channel = await createChannel(t, 'LIVE_CHAT');
       const ws = connectWs(t.wsUrl, `Bearer ${t.adminToken}`);
       await ws.acknowledged;
-      const before = t.app.services.events.subscriberCount();
-      const live = subscribeWs(ws.client, TicketChangedDocument, { filter: { channelId: channel.id } });
-      await waitForSubscribers(() => t.app.services.events.subscriberCount(), before + 1);
+      const live = await subscribeLive(t.app.services.events, ws.client, TicketChangedDocument, {
+        filter: { channelId: channel.id },
+      });
       await receive(t, channel, 'memory-1', 'hi');
       expect((await live.waitFor(2)).map((e) => e.ticketChanged.kind)).toEqual(['CREATED', 'MESSAGE_ADDED']);
       await ws.dispose();

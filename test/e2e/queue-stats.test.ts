@@ -15,6 +15,7 @@ describe('queueStats', () => {
     const ws = connectWs(t.wsUrl, `Bearer ${t.adminToken}`);
     await ws.acknowledged;
     try {
+      await t.app.services.events.settle();
       const before = t.app.services.events.subscriberCount();
       const stats = subscribeWs(ws.client, QueueStatsDocument, {});
       await stats.waitFor(1);

@@ -13,7 +13,13 @@ import {
 import { errorCodes } from '../support/graphql-client';
 import { assign, createAgent, createChannel, receive } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { connectWs, subscribeWs, waitForSubscribers, type WsConnection } from '../support/ws-client';
+import {
+  connectWs,
+  subscribeLive,
+  subscribeWs,
+  waitForSubscribers,
+  type WsConnection,
+} from '../support/ws-client';
 
 // Each test gets its own server and database: routing looks at every agent and ticket there is.
 let t: TestApp;
@@ -45,9 +51,9 @@ describe('routing, end to end', () => {
     const plain = await createAgent(t, { capacity: 5 });
     const korean = await createAgent(t, { skills: ['Korean'], capacity: 2 });
     const ws = await socket(korean.token);
-    const before = t.app.services.events.subscriberCount();
-    const live = subscribeWs(ws.client, AssignmentsDocument, { agentId: korean.id });
-    await waitForSubscribers(() => t.app.services.events.subscriberCount(), before + 1);
+    const live = await subscribeLive(t.app.services.events, ws.client, AssignmentsDocument, {
+      agentId: korean.id,
+    });
 
     const { ticket } = await receive(t, channel, 'kakao-1', '안녕하세요', { requiredSkills: ['KOREAN'] });
     expect(ticket.requiredSkills).toEqual(['korean']);
@@ -109,6 +115,7 @@ describe('routing, end to end', () => {
     await t.client.ok(UpdateRoutingSettingsDocument, { input: { autoAccept: true } }, t.adminToken);
     const solo = await createAgent(t, { capacity: 1 });
     const ws = await socket(t.adminToken);
+    await t.app.services.events.settle();
     const before = t.app.services.events.subscriberCount();
     const stats = subscribeWs(ws.client, QueueStatsDocument, {});
     await stats.waitFor(1);

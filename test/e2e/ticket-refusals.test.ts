@@ -11,7 +11,7 @@ import {
 import { errorCodes } from '../support/graphql-client';
 import { assign, createAgent, createChannel, receive } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { connectWs, subscribeWs, waitForSubscribers } from '../support/ws-client';
+import { connectWs, subscribeLive } from '../support/ws-client';
 
 let t: TestApp;
 let channel: { id: string; token: string };
@@ -48,9 +48,7 @@ async function expectRefused<TVariables extends Record<string, unknown>>(
 ): Promise<void> {
   const ws = connectWs(t.wsUrl, `Bearer ${t.adminToken}`);
   await ws.acknowledged;
-  const before = t.app.services.events.subscriberCount();
-  const live = subscribeWs(ws.client, TicketChangedDocument, {});
-  await waitForSubscribers(() => t.app.services.events.subscriberCount(), before + 1);
+  const live = await subscribeLive(t.app.services.events, ws.client, TicketChangedDocument, {});
   try {
     const snapshot = await t.snapshot();
     const res = await t.client.execute(document, variables, token());

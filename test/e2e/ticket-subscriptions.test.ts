@@ -7,7 +7,13 @@ import {
 } from '../generated/operations';
 import { assign, createAgent, createChannel, receive } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { connectWs, subscribeWs, waitForSubscribers, type WsConnection } from '../support/ws-client';
+import {
+  connectWs,
+  subscribeLive,
+  subscribeWs,
+  waitForSubscribers,
+  type WsConnection,
+} from '../support/ws-client';
 
 let t: TestApp;
 let sockets: WsConnection[] = [];
@@ -43,11 +49,9 @@ describe('ticketChanged', () => {
     const b = (await receive(t, channel, 'filter-b', 'second')).ticket.id;
 
     const ws = await socket(t.adminToken);
-    const before = t.app.services.events.subscriberCount();
-    const live = subscribeWs(ws.client, TicketChangedDocument, {
+    const live = await subscribeLive(t.app.services.events, ws.client, TicketChangedDocument, {
       filter: { assigneeId: mina.id, statuses: ['PENDING', 'SOLVED'] },
     });
-    await waitForSubscribers(() => t.app.services.events.subscriberCount(), before + 1);
 
     await assign(t, a, mina.id); //                                   OPEN: no match
     const status = (ticketId: string, s: 'PENDING' | 'SOLVED', token: string) =>
@@ -79,6 +83,7 @@ describe('ticketChanged', () => {
 
     const adminWs = await socket(t.adminToken);
     const integrationWs = await socket(mine.token);
+    await t.app.services.events.settle();
     const before = t.app.services.events.subscriberCount();
     const all = subscribeWs(adminWs.client, TicketChangedDocument, {});
     const integration = subscribeWs(integrationWs.client, TicketChangedDocument, {});

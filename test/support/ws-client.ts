@@ -138,3 +138,21 @@ export async function waitForSubscribers(
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/**
+ * Subscribes once every change committed so far has been delivered (events travel through
+ * PostgreSQL NOTIFY, so a change made just before could otherwise arrive after the subscription
+ * starts), and returns when the server has the subscription live.
+ */
+export async function subscribeLive<TData, TVariables extends Record<string, unknown>>(
+  events: { settle(): Promise<void>; subscriberCount(): number },
+  client: Client,
+  document: TypedDocumentNode<TData, TVariables>,
+  variables: TVariables,
+): Promise<LiveSubscription<TData>> {
+  await events.settle();
+  const before = events.subscriberCount();
+  const live = subscribeWs(client, document, variables);
+  await waitForSubscribers(() => events.subscriberCount(), before + 1);
+  return live;
+}
