@@ -138,7 +138,7 @@ export function createPostgresEventBus(options: {
     async beforeCommit(tx, events) {
       for (let i = 0; i < events.length; i += EVENTS_PER_NOTIFY) {
         const wire: Wire = { t: events.slice(i, i + EVENTS_PER_NOTIFY).map(toWire) };
-        await tx.execute('select pg_notify(?, ?)', [CHANNEL, JSON.stringify(wire)]);
+        await notify(tx, wire);
       }
     },
     afterCommit() {
@@ -146,10 +146,9 @@ export function createPostgresEventBus(options: {
     },
     publishAgentChanged(agentId) {
       const wire: Wire = { a: agentId };
-      void em
-        .fork()
-        .execute('select pg_notify(?, ?)', [CHANNEL, JSON.stringify(wire)])
-        .catch((err: unknown) => logger.error({ err }, 'could not announce an agent change'));
+      void notify(em.fork(), wire).catch((err: unknown) =>
+        logger.error({ err }, 'could not announce an agent change'),
+      );
     },
     // Notifications arrive in commit order: once our own marker is handled, everything committed
     // before it has been delivered.
@@ -157,7 +156,7 @@ export function createPostgresEventBus(options: {
       const id = randomUUID();
       const reached = new Promise<void>((resolve) => barriers.set(id, resolve));
       const wire: Wire = { s: id };
-      await em.fork().execute('select pg_notify(?, ?)', [CHANNEL, JSON.stringify(wire)]);
+      await notify(em.fork(), wire);
       await reached;
       await chain;
     },
@@ -170,6 +169,10 @@ export function createPostgresEventBus(options: {
       await chain;
     },
   };
+}
+
+function notify(executor: EntityManager, wire: Wire): Promise<unknown> {
+  return executor.execute('select pg_notify(?, ?)', [CHANNEL, JSON.stringify(wire)]);
 }
 
 function toWire(e: TicketChangeEvent): WireEvent {

@@ -13,32 +13,18 @@ import {
 import { errorCodes } from '../support/graphql-client';
 import { assign, createAgent, createChannel, receive } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
-import {
-  connectWs,
-  subscribeLive,
-  subscribeWs,
-  waitForSubscribers,
-  type WsConnection,
-} from '../support/ws-client';
+import { SocketPool, subscribeLive, subscribeWs, waitForSubscribers } from '../support/ws-client';
 
 // Each test gets its own server and database: routing looks at every agent and ticket there is.
 let t: TestApp;
-let sockets: WsConnection[] = [];
+const sockets = new SocketPool(() => t.wsUrl);
 beforeEach(async () => {
   t = await startTestApp();
 });
 afterEach(async () => {
-  await Promise.all(sockets.map((s) => s.dispose()));
-  sockets = [];
+  await sockets.closeAll();
   await t.close();
 });
-
-async function socket(token: string): Promise<WsConnection> {
-  const ws = connectWs(t.wsUrl, `Bearer ${token}`);
-  sockets.push(ws);
-  await ws.acknowledged;
-  return ws;
-}
 
 const offer = async (ticketId: string) =>
   (await t.client.ok(OfferDocument, { id: ticketId }, t.adminToken)).ticket!;
@@ -50,7 +36,7 @@ describe('routing, end to end', () => {
     const channel = await createChannel(t, 'SOCIAL_MESSAGING');
     const plain = await createAgent(t, { capacity: 5 });
     const korean = await createAgent(t, { skills: ['Korean'], capacity: 2 });
-    const ws = await socket(korean.token);
+    const ws = await sockets.connect(korean.token);
     const live = await subscribeLive(t.app.services.events, ws.client, AssignmentsDocument, {
       agentId: korean.id,
     });
@@ -114,7 +100,7 @@ describe('routing, end to end', () => {
     const channel = await createChannel(t, 'SOCIAL_MESSAGING');
     await t.client.ok(UpdateRoutingSettingsDocument, { input: { autoAccept: true } }, t.adminToken);
     const solo = await createAgent(t, { capacity: 1 });
-    const ws = await socket(t.adminToken);
+    const ws = await sockets.connect(t.adminToken);
     await t.app.services.events.settle();
     const before = t.app.services.events.subscriberCount();
     const stats = subscribeWs(ws.client, QueueStatsDocument, {});
@@ -256,9 +242,9 @@ describe('refusals', () => {
     const a = await createAgent(t);
     const b = await createAgent(t);
     const channel = await createChannel(t, 'LIVE_CHAT');
-    const asB = subscribeWs((await socket(b.token)).client, AssignmentsDocument, { agentId: a.id });
+    const asB = subscribeWs((await sockets.connect(b.token)).client, AssignmentsDocument, { agentId: a.id });
     await expect(asB.waitFor(1)).rejects.toThrow(/FORBIDDEN/);
-    const asIntegration = subscribeWs((await socket(channel.token)).client, QueueStatsDocument, {});
+    const asIntegration = subscribeWs((await sockets.connect(channel.token)).client, QueueStatsDocument, {});
     await expect(asIntegration.waitFor(1)).rejects.toThrow(/FORBIDDEN/);
   });
 });

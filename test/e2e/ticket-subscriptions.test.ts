@@ -7,31 +7,17 @@ import {
 } from '../generated/operations';
 import { assign, createAgent, createChannel, receive } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
-import {
-  connectWs,
-  subscribeLive,
-  subscribeWs,
-  waitForSubscribers,
-  type WsConnection,
-} from '../support/ws-client';
+import { SocketPool, subscribeLive, subscribeWs, waitForSubscribers } from '../support/ws-client';
 
 let t: TestApp;
-let sockets: WsConnection[] = [];
+const sockets = new SocketPool(() => t.wsUrl);
 beforeAll(async () => {
   t = await startTestApp();
 });
 afterEach(async () => {
-  await Promise.all(sockets.map((s) => s.dispose()));
-  sockets = [];
+  await sockets.closeAll();
 });
 afterAll(() => t.close());
-
-async function socket(token: string): Promise<WsConnection> {
-  const ws = connectWs(t.wsUrl, `Bearer ${token}`);
-  sockets.push(ws);
-  await ws.acknowledged;
-  return ws;
-}
 
 const summary = (e: TicketChangedSubscription) => [
   e.ticketChanged.kind,
@@ -48,7 +34,7 @@ describe('ticketChanged', () => {
     const a = (await receive(t, channel, 'filter-a', 'first')).ticket.id;
     const b = (await receive(t, channel, 'filter-b', 'second')).ticket.id;
 
-    const ws = await socket(t.adminToken);
+    const ws = await sockets.connect(t.adminToken);
     const live = await subscribeLive(t.app.services.events, ws.client, TicketChangedDocument, {
       filter: { assigneeId: mina.id, statuses: ['PENDING', 'SOLVED'] },
     });
@@ -81,8 +67,8 @@ describe('ticketChanged', () => {
     const agent = await createAgent(t, { status: 'OFFLINE' });
     const ticket = (await receive(t, mine, 'refused-1', 'hello')).ticket.id;
 
-    const adminWs = await socket(t.adminToken);
-    const integrationWs = await socket(mine.token);
+    const adminWs = await sockets.connect(t.adminToken);
+    const integrationWs = await sockets.connect(mine.token);
     await t.app.services.events.settle();
     const before = t.app.services.events.subscriberCount();
     const all = subscribeWs(adminWs.client, TicketChangedDocument, {});
@@ -117,7 +103,7 @@ describe('messageAdded', () => {
     const mine = await createChannel(t, 'LIVE_CHAT');
     const other = await createChannel(t, 'LIVE_CHAT');
     const ticket = (await receive(t, other, 'hidden', 'hi')).ticket.id;
-    const ws = await socket(mine.token);
+    const ws = await sockets.connect(mine.token);
     const live = subscribeWs(ws.client, MessageAddedDocument, { ticketId: ticket });
     await expect(live.waitFor(1)).rejects.toThrow(/NOT_FOUND/);
   });

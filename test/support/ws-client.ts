@@ -156,3 +156,23 @@ export async function subscribeLive<TData, TVariables extends Record<string, unk
   await waitForSubscribers(() => events.subscriberCount(), before + 1);
   return live;
 }
+
+/** Authenticated sockets opened during a test, all closed by `closeAll()` (call it in afterEach). */
+export class SocketPool {
+  private open: WsConnection[] = [];
+
+  constructor(private readonly url: () => string) {}
+
+  async connect(token: string): Promise<WsConnection> {
+    const ws = connectWs(this.url(), `Bearer ${token}`);
+    this.open.push(ws);
+    await ws.acknowledged;
+    return ws;
+  }
+
+  async closeAll(): Promise<void> {
+    const closing = this.open;
+    this.open = [];
+    await Promise.all(closing.map((ws) => ws.dispose()));
+  }
+}
