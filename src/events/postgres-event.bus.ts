@@ -67,6 +67,8 @@ export function createPostgresEventBus(options: {
       local.publishAgentChanged(wire.a);
       return;
     }
+    // Nobody here is listening: nothing to load.
+    if (local.subscriberCount() === 0) return;
     // Hydrate once per notification, for every local subscriber.
     const fork = em.fork();
     const ticketIds = [...new Set(wire.t.map((e) => e[6]))];
