@@ -50,7 +50,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'scripts/**/*.ts', '**/*.test.ts', 'src/domain/clock.ts'],
+    files: ['test/**/*.ts', '**/*.test.ts', 'src/domain/clock.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
