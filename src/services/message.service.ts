@@ -29,7 +29,7 @@ import { decodeCursor, encodeCursor, validateFirst, type Page } from './paginati
 import type { TicketEventRecorder } from './ticket-event.recorder';
 import type { RoutingService } from './routing.service';
 import { scheduleEffects, type AutomationScheduler } from './scheduler.port';
-import { applyTicketState, ticketStateOf } from './ticket-state';
+import { applyTicketState, loadAssignee, ticketStateOf } from './ticket-state';
 import { transact } from './transaction';
 
 export interface ReceiveMessageInput {
@@ -192,15 +192,7 @@ export class MessageService {
       ticket = await this.createTicket(em, recorder, channel, endUserId, input, now);
       ticketCreated = true;
     } else {
-      // Back to OPEN raises the agent's load: lock it FOR SHARE against a concurrent routing run.
-      const gainsLoad = ticket.status !== TicketStatus.OPEN && ticket.status !== TicketStatus.NEW;
-      const assignee = ticket.assignee
-        ? await em.findOne(
-            AgentEntity,
-            { id: ticket.assignee.id },
-            gainsLoad ? { lockMode: LockMode.PESSIMISTIC_READ } : {},
-          )
-        : null;
+      const assignee = await loadAssignee(em, ticket);
       const result = transition(
         ticketStateOf(ticket, style!, assignee),
         { type: 'END_USER_MESSAGE' },

@@ -1,4 +1,5 @@
-import { ref } from '@mikro-orm/core';
+import { LockMode, ref } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { initialMetrics, type MetricsState } from '../domain/ticket/ticket-metrics';
 import type { TicketState } from '../domain/ticket/ticket-transition';
 import { TicketStatus } from '../domain/ticket/ticket.enums';
@@ -69,4 +70,19 @@ export function applyMetricsState(ticket: TicketEntity, state: MetricsState): vo
   ticket.openSince = state.openSince;
   ticket.handleMs = state.handleMs;
   ticket.assignmentCount = state.assignmentCount;
+}
+
+/**
+ * The ticket's assignee, for transition(). When the change can bring the ticket back to OPEN (it is
+ * PENDING, ON_HOLD or SOLVED) the agent's row is locked FOR SHARE, so a routing run (which locks the
+ * agents whose load it counts) cannot offer against a load this change is about to raise.
+ */
+export async function loadAssignee(em: EntityManager, ticket: TicketEntity): Promise<AgentEntity | null> {
+  if (!ticket.assignee) return null;
+  const gainsLoad = ticket.status !== TicketStatus.OPEN && ticket.status !== TicketStatus.NEW;
+  return em.findOne(
+    AgentEntity,
+    { id: ticket.assignee.id },
+    gainsLoad ? { lockMode: LockMode.PESSIMISTIC_READ } : {},
+  );
 }

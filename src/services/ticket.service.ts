@@ -17,7 +17,7 @@ import { isId, requireId } from './ids';
 import { decodeCursor, encodeCursor, validateFirst, type Page } from './pagination';
 import type { RoutingService } from './routing.service';
 import { scheduleEffects, type AutomationScheduler } from './scheduler.port';
-import { applyTicketState, metricsStateOf, ticketStateOf } from './ticket-state';
+import { applyTicketState, loadAssignee, metricsStateOf, ticketStateOf } from './ticket-state';
 import { transact } from './transaction';
 
 export interface TicketFilter {
@@ -131,16 +131,7 @@ export class TicketService {
       if (!locked || !canSee(viewer, locked)) throw notFound('Ticket', ticketId);
       const wanted = await action(tx);
       const style = await tx.findOneOrFail(ConversationStyleEntity, { id: locked.style.id });
-      // An agent about to gain an OPEN ticket is locked FOR SHARE, so a routing run (which locks
-      // the agents it counts) cannot offer against a load this change is about to raise.
-      const gainsLoad = locked.status !== TicketStatus.OPEN && locked.status !== TicketStatus.NEW;
-      const assignee = locked.assignee
-        ? await tx.findOne(
-            AgentEntity,
-            { id: locked.assignee.id },
-            gainsLoad ? { lockMode: LockMode.PESSIMISTIC_READ } : {},
-          )
-        : null;
+      const assignee = await loadAssignee(tx, locked);
       const now = this.clock.now();
       const result = transition(ticketStateOf(locked, style, assignee), wanted, actor, now);
       if (!result.ok) throw new DomainError(result.code, result.reason);
