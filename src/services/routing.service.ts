@@ -15,7 +15,7 @@ import type { TicketEventBus } from '../events/ticket-event.bus';
 import type { Logger } from '../observability/logger';
 import { actorOf } from './actor';
 import { isId, requireId } from './ids';
-import { RoutingRunner } from './routing-queue';
+import { RoutingRunner } from './routing-runner';
 import type { TicketEventRecorder } from './ticket-event.recorder';
 import { applyTicketState, ticketStateOf } from './ticket-state';
 import type { AutomationScheduler } from './scheduler.port';
