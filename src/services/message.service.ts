@@ -30,7 +30,7 @@ import type { TicketEventRecorder } from './ticket-event.recorder';
 import type { RoutingService } from './routing.service';
 import { scheduleEffects, type AutomationScheduler } from './scheduler.port';
 import { applyTicketState, loadAssignee, ticketStateOf } from './ticket-state';
-import { transact } from './transaction';
+import { RetryTransaction, transact } from './transaction';
 
 export interface ReceiveMessageInput {
   channelId: string;
@@ -147,31 +147,30 @@ export class MessageService {
     if (!channel) throw notFound('Channel', input.channelId);
     const now = this.clock.now();
 
-    const rows = await em.execute<{ id: string }[]>(
+    // A repeat changes nothing, not even the end user: look for the first result before anything else.
+    const repeat = await this.firstResult(em, channel.id, input.externalMessageId);
+    if (repeat) return repeat;
+
+    // Locks the end user's row (a no-op update when it exists): one end user's messages are
+    // handled one at a time from here to the commit.
+    const rows = await em.execute<{ id: string; display_name: string | null; inserted: boolean }[]>(
       `insert into end_users (id, channel_id, external_id, display_name, created_at) values (?, ?, ?, ?, ?)
-       on conflict (channel_id, external_id)
-       do update set display_name = coalesce(excluded.display_name, end_users.display_name)
-       returning id`,
+       on conflict (channel_id, external_id) do update set external_id = excluded.external_id
+       returning id, display_name, (xmax = 0) as inserted`,
       [randomUUID(), channel.id, input.externalUserId, input.displayName, now],
     );
-    const endUserId = rows[0]!.id;
-
-    if (input.externalMessageId !== null) {
-      const first = await em.findOne(MessageEntity, {
-        channel: channel.id,
-        externalId: input.externalMessageId,
-      });
-      if (first) {
-        const ticket = await em.findOneOrFail(TicketEntity, { id: first.ticket.id });
-        return {
-          message: first,
-          ticket,
-          ticketCreated: first.createdTicket,
-          reopened: first.reopenedTicket,
-          duplicate: true,
-          effects: [],
-        };
-      }
+    const endUser = rows[0]!;
+    const endUserId = endUser.id;
+    // The same message sent twice at once by this end user: the first one has committed by now.
+    const raced = await this.firstResult(em, channel.id, input.externalMessageId);
+    if (raced) {
+      // Another end user of the channel sent that id meanwhile: start over, so the new end user
+      // row this attempt made is rolled back and the repeat changes nothing.
+      if (endUser.inserted) throw new RetryTransaction('externalMessageId taken while ingesting');
+      return raced;
+    }
+    if (input.displayName !== null && input.displayName !== endUser.display_name) {
+      await em.execute('update end_users set display_name = ? where id = ?', [input.displayName, endUserId]);
     }
 
     let ticket = await em.findOne(
@@ -219,6 +218,26 @@ export class MessageService {
     });
     await em.flush();
     return { message, ticket, ticketCreated, reopened, duplicate: false, effects };
+  }
+
+  /** What receiveMessage answered for this externalMessageId the first time, flagged as a duplicate. */
+  private async firstResult(
+    em: EntityManager,
+    channelId: string,
+    externalMessageId: string | null,
+  ): Promise<(ReceiveMessageResult & { effects: readonly TicketEffect[] }) | null> {
+    if (externalMessageId === null) return null;
+    const first = await em.findOne(MessageEntity, { channel: channelId, externalId: externalMessageId });
+    if (!first) return null;
+    const ticket = await em.findOneOrFail(TicketEntity, { id: first.ticket.id });
+    return {
+      message: first,
+      ticket,
+      ticketCreated: first.createdTicket,
+      reopened: first.reopenedTicket,
+      duplicate: true,
+      effects: [],
+    };
   }
 
   private async createTicket(

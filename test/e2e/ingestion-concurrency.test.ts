@@ -105,6 +105,39 @@ describe('ingestion under concurrency (the database is the arbiter)', () => {
     expect(await count('select count(*)::text as n from messages where channel_id = $1', [channel.id])).toBe(
       1,
     );
+    // A repeat changes nothing: only the end user who sent it first exists.
+    expect(await count('select count(*)::text as n from end_users where channel_id = $1', [channel.id])).toBe(
+      1,
+    );
+  });
+
+  it('a repeat with another display name changes nothing; a new message updates the name', async () => {
+    const channel = await createChannel(t, 'SOCIAL_MESSAGING');
+    const send = (displayName: string, externalMessageId: string) =>
+      t.client.ok(
+        ReceiveMessageDocument,
+        {
+          input: {
+            channelId: channel.id,
+            externalUserId: 'renamed',
+            body: 'hi',
+            displayName,
+            externalMessageId,
+          },
+        },
+        channel.token,
+      );
+    await send('Dana', 'm-1');
+    const name = async () =>
+      (
+        await db.query<{ display_name: string }>('select display_name from end_users where channel_id = $1', [
+          channel.id,
+        ])
+      ).rows[0]!.display_name;
+    expect((await send('Someone else', 'm-1')).receiveMessage.duplicate).toBe(true);
+    expect(await name()).toBe('Dana');
+    await send('Dana Kim', 'm-2');
+    expect(await name()).toBe('Dana Kim');
   });
 
   it('many end users at once each get their own ticket', async () => {
