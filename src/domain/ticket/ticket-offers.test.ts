@@ -1,32 +1,28 @@
 import { AgentStatus } from '../agent/agent.rules';
-import { ConversationStyleKind as Style } from '../conversation-style/conversation-style.rules';
+import { type TicketAction, type TicketState, transition } from './ticket-transition';
 import {
-  type TicketAction,
-  type TicketChange,
-  type TicketState,
-  type TransitionRefusal,
-  type TransitionResult,
-  transition,
-} from './ticket-transition';
-import { type Actor, ActorType, SYSTEM_ACTOR, TicketChangeKind, TicketStatus } from './ticket.enums';
+  AGENT_1,
+  AGENT_2,
+  CLOSED_AT,
+  NOW,
+  SOLVED_AT,
+  SOLVED_CLOSES_AT,
+  admin,
+  expectRefused,
+  frozenTicket,
+  integration,
+  otherAgent,
+  statusChange,
+  system,
+} from '../../../test/support/ticket-state.fixtures';
+import { type Actor, ActorType, TicketChangeKind, TicketStatus } from './ticket.enums';
 
 const { NEW, OPEN, PENDING, ON_HOLD, SOLVED, CLOSED } = TicketStatus;
 
-const AGENT_1 = 'agent-1';
-const AGENT_2 = 'agent-2';
-
 /** agent-1 is the agent a ticket is offered to in these tests. */
 const offeredAgent: Actor = { type: ActorType.AGENT, id: AGENT_1 };
-const otherAgent: Actor = { type: ActorType.AGENT, id: AGENT_2 };
 const agentWithoutId: Actor = { type: ActorType.AGENT };
-const admin: Actor = { type: ActorType.ADMIN };
-const integration: Actor = { type: ActorType.INTEGRATION, id: 'channel-1' };
-const system: Actor = SYSTEM_ACTOR;
 
-const SOLVED_AT = new Date('2024-03-01T09:30:00.000Z');
-const SOLVED_CLOSES_AT = new Date('2024-03-05T09:30:00.000Z');
-const CLOSED_AT = new Date('2024-03-05T09:30:00.000Z');
-const NOW = new Date('2024-03-01T10:00:00.000Z');
 /** NOW + 30 s (the default offerTimeoutSeconds). */
 const EXPIRES_AT = new Date('2024-03-01T10:00:30.000Z');
 const JUST_BEFORE_EXPIRY = new Date('2024-03-01T10:00:29.999Z');
@@ -35,20 +31,7 @@ const LONG_AFTER_EXPIRY = new Date('2024-03-02T00:00:00.000Z');
 
 /** A NEW ticket, unassigned and not on offer, on a 4-day social style; frozen so any mutation throws. */
 function ticket(overrides: Partial<TicketState> = {}): TicketState {
-  return Object.freeze({
-    status: NEW,
-    assigneeId: null,
-    assigneeStatus: null,
-    styleKind: Style.SOCIAL_MESSAGING,
-    closeAfterSolvedSeconds: 345_600,
-    solvedAt: null,
-    closesAt: null,
-    closedAt: null,
-    reopenCount: 0,
-    offeredToId: null,
-    offerExpiresAt: null,
-    ...overrides,
-  });
+  return frozenTicket({ status: NEW, assigneeId: null, assigneeStatus: null, ...overrides });
 }
 
 /** A NEW ticket offered to agent-1 until EXPIRES_AT. */
@@ -67,18 +50,6 @@ function assignedIn(status: TicketStatus, overrides: Partial<TicketState> = {}):
     default:
       return ticket({ ...base, ...overrides });
   }
-}
-
-const statusChange = (fromStatus: TicketStatus, toStatus: TicketStatus): TicketChange => ({
-  kind: TicketChangeKind.STATUS_CHANGED,
-  fromStatus,
-  toStatus,
-});
-
-/** A refusal is exactly { ok, code, reason }: no next state, changes or effects. */
-function expectRefused(result: TransitionResult | TransitionRefusal, code: TransitionRefusal['code']): void {
-  expect(result).toStrictEqual({ ok: false, code, reason: expect.stringMatching(/\S/) });
-  expect(Object.keys(result).sort()).toStrictEqual(['code', 'ok', 'reason']);
 }
 
 const OFFER_2: TicketAction = { type: 'OFFER', agentId: AGENT_2, expiresAt: EXPIRES_AT };

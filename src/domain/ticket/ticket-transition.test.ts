@@ -3,48 +3,42 @@ import { ConversationStyleKind as Style } from '../conversation-style/conversati
 import {
   AGENT_TRANSITIONS,
   type TicketAction,
-  type TicketChange,
   type TicketState,
   type TransitionRefusal,
   type TransitionResult,
   transition,
 } from './ticket-transition';
-import { type Actor, ActorType, SYSTEM_ACTOR, TicketChangeKind, TicketStatus } from './ticket.enums';
+import {
+  AGENT_1,
+  AGENT_2,
+  CLOSED_AT,
+  NOW,
+  SOLVED_AT,
+  SOLVED_CLOSES_AT,
+  admin,
+  expectRefused,
+  frozenTicket,
+  integration,
+  otherAgent,
+  statusChange,
+  system,
+} from '../../../test/support/ticket-state.fixtures';
+import { type Actor, ActorType, TicketChangeKind, TicketStatus } from './ticket.enums';
 
 const { NEW, OPEN, PENDING, ON_HOLD, SOLVED, CLOSED } = TicketStatus;
 const ALL_STATUSES: readonly TicketStatus[] = [NEW, OPEN, PENDING, ON_HOLD, SOLVED, CLOSED];
 const NOT_CLOSED: readonly TicketStatus[] = [NEW, OPEN, PENDING, ON_HOLD, SOLVED];
 
-const AGENT_1 = 'agent-1';
-const AGENT_2 = 'agent-2';
-
 const assignee: Actor = { type: ActorType.AGENT, id: AGENT_1 };
-const otherAgent: Actor = { type: ActorType.AGENT, id: AGENT_2 };
-const admin: Actor = { type: ActorType.ADMIN };
-const integration: Actor = { type: ActorType.INTEGRATION, id: 'channel-1' };
-const system: Actor = SYSTEM_ACTOR;
 
 const CREATED_AT = new Date('2024-03-01T09:00:00.000Z');
-const SOLVED_AT = new Date('2024-03-01T09:30:00.000Z');
-/** SOLVED_AT + 345,600 s (4 days). */
-const SOLVED_CLOSES_AT = new Date('2024-03-05T09:30:00.000Z');
-const CLOSED_AT = new Date('2024-03-05T09:30:00.000Z');
-const NOW = new Date('2024-03-01T10:00:00.000Z');
 
 /** A ticket OPEN with agent-1 (ONLINE) on a 4-day social style; frozen so any mutation throws. */
 function ticket(overrides: Partial<TicketState> = {}): TicketState {
-  return Object.freeze({
+  return frozenTicket({
     status: OPEN,
     assigneeId: AGENT_1,
     assigneeStatus: AgentStatus.ONLINE,
-    styleKind: Style.SOCIAL_MESSAGING,
-    closeAfterSolvedSeconds: 345_600,
-    solvedAt: null,
-    closesAt: null,
-    closedAt: null,
-    reopenCount: 0,
-    offeredToId: null,
-    offerExpiresAt: null,
     ...overrides,
   });
 }
@@ -61,23 +55,9 @@ function inStatus(status: TicketStatus, overrides: Partial<TicketState> = {}): T
   }
 }
 
-const statusChange = (fromStatus: TicketStatus, toStatus: TicketStatus): TicketChange => ({
-  kind: TicketChangeKind.STATUS_CHANGED,
-  fromStatus,
-  toStatus,
-});
-
 function expectOk(result: TransitionResult | TransitionRefusal): TransitionResult {
   if (!result.ok) throw new Error(`expected the transition to succeed, got ${result.code}: ${result.reason}`);
   return result;
-}
-
-/** A refusal says why and carries no next state, changes or effects. */
-function expectRefused(result: TransitionResult | TransitionRefusal, code: TransitionRefusal['code']): void {
-  expect(result).toStrictEqual({ ok: false, code, reason: expect.stringMatching(/\S/) });
-  expect(result).not.toHaveProperty('next');
-  expect(result).not.toHaveProperty('changes');
-  expect(result).not.toHaveProperty('effects');
 }
 
 /** DESIGN.md "Ticket statuses": what the assignee or an admin may set, written out independently of the code. */
