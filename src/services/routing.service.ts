@@ -65,8 +65,7 @@ export class RoutingService {
    * Returns whether a run happened (the caller's view of the ticket may then be stale).
    */
   async afterChange(effects: readonly TicketEffect[], freedCapacity = false): Promise<boolean> {
-    if (!freedCapacity && !effects.some((e) => e.type === 'ROUTE' || e.type === 'SET_AGENT_AWAY'))
-      return false;
+    if (!freedCapacity && !effects.some((e) => e.type === 'ROUTE')) return false;
     await this.routeQueue();
     return true;
   }

@@ -1,6 +1,6 @@
 import { LockMode, ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { initialMetrics, type MetricsState } from '../domain/ticket/ticket-metrics';
+import type { MetricsState } from '../domain/ticket/ticket-metrics';
 import type { TicketState } from '../domain/ticket/ticket-transition';
 import { TicketStatus } from '../domain/ticket/ticket.enums';
 import { AgentEntity } from '../entities/agent.entity';
@@ -52,7 +52,7 @@ export function applyTicketState(ticket: TicketEntity, next: TicketState, now: D
 
 export function metricsStateOf(ticket: TicketEntity): MetricsState {
   return {
-    ...initialMetrics(ticket.createdAt),
+    createdAt: ticket.createdAt,
     firstEndUserMessageAt: ticket.firstEndUserMessageAt,
     firstAgentReplyAt: ticket.firstAgentReplyAt,
     lastSolvedAt: ticket.lastSolvedAt,

@@ -137,21 +137,20 @@ export class TicketService {
       if (!result.ok) throw new DomainError(result.code, result.reason);
 
       const before = { status: locked.status, assigneeId: locked.assignee?.id ?? null };
+      const wasOffered = locked.offeredTo !== null;
       applyTicketState(locked, result.next, now);
       if (wanted.type === 'ASSIGN' && before.assigneeId !== wanted.agentId) {
         (await tx.findOneOrFail(AgentEntity, { id: wanted.agentId })).lastAssignedAt = now;
       }
       recorder.record(tx, locked, before, result.changes, actor, now);
       await tx.flush();
-      // An agent's load drops when its OPEN ticket leaves OPEN or goes to someone else.
-      const freedCapacity =
-        before.status === TicketStatus.OPEN &&
-        (locked.status !== TicketStatus.OPEN || before.assigneeId !== (locked.assignee?.id ?? null));
-      return {
-        ticket: locked,
-        effects: result.effects,
-        freed: freedCapacity || before.status === TicketStatus.NEW,
-      };
+      // An agent's load drops when its OPEN ticket leaves OPEN or goes to someone else, or when
+      // an offer made to it is withdrawn by the change (an admin's reassignment).
+      const freed =
+        (before.status === TicketStatus.OPEN &&
+          (locked.status !== TicketStatus.OPEN || before.assigneeId !== (locked.assignee?.id ?? null))) ||
+        (wasOffered && locked.offeredTo === null);
+      return { ticket: locked, effects: result.effects, freed };
     });
     await scheduleEffects(this.scheduler, ticket, effects, (err) =>
       this.logger.error({ err, ticketId: ticket.id }, 'could not schedule'),
