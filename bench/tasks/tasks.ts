@@ -1,0 +1,27 @@
+import { bareHttpServer, rawWsServer, stopServers } from './baseline-servers.task';
+import { httpLoad } from './http-load.task';
+import { pgInsertLoad } from './pg-insert.task';
+import { agentsStats, routeBaseline, startAgents, stopAgents } from './routing.task';
+import { closeAll, deliveryStats, openIdle, subscribe } from './ws-clients.task';
+
+/** Everything a load process can be asked to do, by name. */
+export const tasks = {
+  httpLoad,
+  pgInsertLoad,
+  bareHttpServer,
+  rawWsServer,
+  stopServers,
+  subscribe,
+  deliveryStats,
+  openIdle,
+  closeAll,
+  startAgents,
+  agentsStats,
+  stopAgents,
+  routeBaseline,
+};
+
+type Tasks = typeof tasks;
+export type TaskName = keyof Tasks;
+export type TaskArgs<N extends TaskName> = Parameters<Tasks[N]>[0];
+export type TaskResult<N extends TaskName> = Awaited<ReturnType<Tasks[N]>>;
