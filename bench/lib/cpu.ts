@@ -31,27 +31,42 @@ interface Snapshot {
   postgres: number;
 }
 
+// Fields are counted after the command name's closing parenthesis (the name may hold spaces):
+// [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime, in clock ticks.
 function pidTicks(pid: number): number {
+  const fields = statFields(pid);
+  return fields ? Number(fields[11]) + Number(fields[12]) : 0;
+}
+
+function statFields(pid: number | string): string[] | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may hold spaces; fields are counted after its closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return undefined; // the process ended while we looked
   }
 }
 
+/**
+ * Every PostgreSQL process's time, plus what the postmaster's reaped children used: a backend
+ * whose connection closed within the phase is gone from /proc but counted in its parent's cutime.
+ */
 function postgresTicks(): number {
-  let ticks = 0;
+  const postgres = new Set<string>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres')
-        ticks += pidTicks(Number(entry));
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') postgres.add(entry);
     } catch {
       // the process ended while we looked
     }
+  }
+  let ticks = 0;
+  for (const pid of postgres) {
+    const fields = statFields(pid);
+    if (!fields) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+    if (!postgres.has(fields[1]!)) ticks += Number(fields[13]) + Number(fields[14]);
   }
   return ticks;
 }

@@ -18,17 +18,25 @@ export interface ParleyServer {
 export async function startParley(options: { databaseUrl: string; logFile: string }): Promise<ParleyServer> {
   const adminToken = randomBytes(24).toString('hex');
   const log = fs.openSync(options.logFile, 'w');
-  const child: ChildProcess = spawn(process.execPath, [path.resolve(__dirname, '../../src/main.js')], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: '0',
-      DATABASE_URL: options.databaseUrl,
-      ADMIN_TOKEN: adminToken,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  const child: ChildProcess = spawn(
+    process.execPath,
+    // BENCH_PARLEY_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
+    [
+      ...(process.env.BENCH_PARLEY_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
+      path.resolve(__dirname, '../../src/main.js'),
+    ],
+    {
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        PORT: '0',
+        DATABASE_URL: options.databaseUrl,
+        ADMIN_TOKEN: adminToken,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      },
+      stdio: ['ignore', log, log],
     },
-    stdio: ['ignore', log, log],
-  });
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let url: string | undefined;
   for (let i = 0; i < 240 && url === undefined; i++) {

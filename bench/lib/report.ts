@@ -47,7 +47,9 @@ export function consoleTable(run: BenchRun): string {
     for (const r of s.rows) {
       lines.push(`  ${r.label}`);
       lines.push(`    parley   ${measured(r.parley)}`);
+      if (r.parley.cpu) lines.push(`             cores: ${cpu(r.parley.cpu)}`);
       if (r.baseline) lines.push(`    baseline ${measured(r.baseline)}`);
+      if (r.baseline?.cpu) lines.push(`             cores: ${cpu(r.baseline.cpu)}`);
       lines.push(
         `    ${r.ratio !== undefined ? `ratio ${num(r.ratio)}, ` : ''}target ${r.target}: ${r.met ? 'met' : 'NOT met'}`,
       );

@@ -5,6 +5,7 @@ import { WebSocketServer } from 'ws';
 import type { Principal } from '../domain/auth/principal';
 import { createContext } from '../graphql/context';
 import type { ErrorFormatter } from '../graphql/format-error';
+import { sharedSubscribe } from '../graphql/shared-subscribe';
 import type { Services } from '../services/services.factory';
 
 /** graphql-ws close codes beyond the protocol's own: the token was missing or wrong. */
@@ -34,6 +35,7 @@ export function attachGraphQLWebSocket(options: {
   const server = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
+      subscribe: sharedSubscribe,
       context: (ctx) =>
         createContext(services, ctx.extra.principal ?? { role: 'ANONYMOUS' }, { longLived: true }),
       onConnect: async (ctx) => {

@@ -6,7 +6,7 @@ import type { Clock } from '../domain/clock';
 import { DomainError, notFound } from '../domain/errors';
 import { compareQueued, pickAgent, type AgentSnapshot, type Pick } from '../domain/routing/routing-pick';
 import { transition, type TicketAction, type TicketEffect } from '../domain/ticket/ticket-transition';
-import { type Actor, SYSTEM_ACTOR, TicketStatus } from '../domain/ticket/ticket.enums';
+import { type Actor, SYSTEM_ACTOR, type TicketPriority } from '../domain/ticket/ticket.enums';
 import { AgentEntity } from '../entities/agent.entity';
 import { ConversationStyleEntity } from '../entities/conversation-style.entity';
 import { RoutingSettingsEntity } from '../entities/routing-settings.entity';
@@ -24,6 +24,21 @@ import { transact } from './transaction';
 // Any fixed 64-bit key shared by every Parley process: one routing run at a time, cluster-wide.
 const ROUTING_LOCK_KEY = 7_021_931_405;
 const QUEUE_BATCH = 200;
+
+interface AgentRow {
+  id: string;
+  status: AgentStatus;
+  capacity: number;
+  skills: string[];
+  last_assigned_at: string | Date | null;
+}
+
+interface QueuedRow {
+  id: string;
+  priority: TicketPriority;
+  waiting_since: Date;
+  required_skills: string[];
+}
 
 export interface QueueStats {
   waiting: number;
@@ -217,86 +232,121 @@ export class RoutingService {
     await transact(this.em, this.bus, async (tx, recorder) => {
       offers.length = 0; // a retried transaction starts over
       await tx.execute('select pg_advisory_xact_lock(?)', [ROUTING_LOCK_KEY]);
-      const agents = await tx.find(
-        AgentEntity,
-        { status: AgentStatus.ONLINE, capacity: { $gt: 0 } },
-        { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+      // Plain rows, not entities: a run reads every ONLINE agent and the head of the queue but
+      // changes few of them, and the unit of work would hydrate and diff every one at each flush.
+      const agents = await tx.execute<AgentRow[]>(
+        `select id, status, capacity, skills, last_assigned_at from agents
+          where status = 'ONLINE' and capacity > 0 order by id for update`,
       );
       if (agents.length === 0) return;
-      const snapshots = await this.snapshots(tx, agents);
-      const settings = await tx.findOneOrFail(RoutingSettingsEntity, {
-        id: RoutingSettingsEntity.SINGLETON_ID,
-      });
-      const byId = new Map(agents.map((a) => [a.id, a]));
+      const loads = await this.loads(
+        agents.map((a) => a.id),
+        tx,
+      );
+      const snapshots: AgentSnapshot[] = agents.map((a) => ({
+        id: a.id,
+        status: a.status,
+        capacity: a.capacity,
+        load: loads.get(a.id) ?? 0,
+        skills: a.skills,
+        lastAssignedAt: a.last_assigned_at === null ? null : new Date(a.last_assigned_at),
+      }));
+      const [settings] = await tx.execute<{ auto_accept: boolean; offer_timeout_seconds: number }[]>(
+        'select auto_accept, offer_timeout_seconds from routing_settings where id = ?',
+        [RoutingSettingsEntity.SINGLETON_ID],
+      );
+      const autoAccept = settings?.auto_accept ?? false;
+      const offerTimeoutSeconds = settings?.offer_timeout_seconds ?? 30;
       const now = this.clock.now();
+      const assignedAgents = new Set<string>();
 
-      let after: TicketEntity | null = null;
+      let after: QueuedRow | null = null;
       for (;;) {
         if (!snapshots.some((a) => a.load < a.capacity)) break;
         // SKIP LOCKED: a waiting ticket some other transaction holds asks for routing itself after it commits.
-        const batch: TicketEntity[] = await tx.find(
-          TicketEntity,
-          {
-            status: TicketStatus.NEW,
-            offeredTo: null,
-            assignee: null,
-            ...(after
-              ? {
-                  $or: [
-                    { priority: { $lt: after.priority } },
-                    { priority: after.priority, waitingSince: { $gt: after.waitingSince } },
-                    { priority: after.priority, waitingSince: after.waitingSince, id: { $gt: after.id } },
-                  ],
-                }
-              : {}),
-          },
-          {
-            orderBy: { priority: 'desc', waitingSince: 'asc', id: 'asc' },
-            limit: QUEUE_BATCH,
-            lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
-          },
-        );
+        const batch: QueuedRow[] = (
+          await tx.execute<QueuedRow[]>(
+            `select id, priority, waiting_since, required_skills from tickets
+            where status = 'NEW' and offered_to_id is null and assignee_id is null
+              ${
+                after
+                  ? `and (priority < ?::ticket_priority
+                      or (priority = ?::ticket_priority and waiting_since > ?)
+                      or (priority = ?::ticket_priority and waiting_since = ? and id > ?))`
+                  : ''
+              }
+            order by priority desc, waiting_since asc, id asc
+            limit ${QUEUE_BATCH} for update skip locked`,
+            after
+              ? [
+                  after.priority,
+                  after.priority,
+                  after.waiting_since,
+                  after.priority,
+                  after.waiting_since,
+                  after.id,
+                ]
+              : [],
+          )
+        ).map((row) => ({ ...row, waiting_since: new Date(row.waiting_since) }));
         if (batch.length === 0) break;
-        batch.sort(compareQueued);
+        const queued = batch
+          .map((row) => ({ id: row.id, priority: row.priority, waitingSince: row.waiting_since, row }))
+          .sort(compareQueued);
         const refused = await this.refusals(
           tx,
-          batch.map((t) => t.id),
+          queued.map((t) => t.id),
         );
-        for (const ticket of batch) {
+        // Pick for the whole batch first, then load only the tickets that are placed.
+        const picks: { ticketId: string; agentId: string }[] = [];
+        for (const ticket of queued) {
           const pick = pickAgent(
             {
               id: ticket.id,
-              requiredSkills: ticket.requiredSkills,
+              requiredSkills: ticket.row.required_skills,
               refusedBy: refused.get(ticket.id) ?? new Set(),
             },
             snapshots,
           );
           if (!pick.agentId) continue;
-          const action: TicketAction = settings.autoAccept
-            ? { type: 'AUTO_ASSIGN', agentId: pick.agentId }
-            : {
-                type: 'OFFER',
-                agentId: pick.agentId,
-                expiresAt: new Date(now.getTime() + settings.offerTimeoutSeconds * 1000),
-              };
-          const result = await this.decide(tx, ticket, action, SYSTEM_ACTOR, now);
-          if (!result.ok) continue;
-          this.apply(tx, recorder, ticket, result, SYSTEM_ACTOR, now);
-          if (action.type === 'OFFER')
-            offers.push({ ticketId: ticket.id, agentId: action.agentId, at: action.expiresAt });
+          picks.push({ ticketId: ticket.id, agentId: pick.agentId });
           const index = snapshots.findIndex((a) => a.id === pick.agentId);
           const claimed = snapshots[index]!;
           snapshots[index] = {
             ...claimed,
             load: claimed.load + 1,
-            lastAssignedAt: settings.autoAccept ? now : claimed.lastAssignedAt,
+            lastAssignedAt: autoAccept ? now : claimed.lastAssignedAt,
           };
-          if (settings.autoAccept) byId.get(pick.agentId)!.lastAssignedAt = now;
+        }
+        const tickets = picks.length
+          ? new Map(
+              (await tx.find(TicketEntity, { id: { $in: picks.map((p) => p.ticketId) } })).map((t) => [
+                t.id,
+                t,
+              ]),
+            )
+          : new Map<string, TicketEntity>();
+        for (const { ticketId, agentId } of picks) {
+          const ticket = tickets.get(ticketId)!;
+          const action: TicketAction = autoAccept
+            ? { type: 'AUTO_ASSIGN', agentId }
+            : { type: 'OFFER', agentId, expiresAt: new Date(now.getTime() + offerTimeoutSeconds * 1000) };
+          const result = await this.decide(tx, ticket, action, SYSTEM_ACTOR, now);
+          if (!result.ok) continue;
+          this.apply(tx, recorder, ticket, result, SYSTEM_ACTOR, now);
+          if (action.type === 'OFFER') offers.push({ ticketId, agentId, at: action.expiresAt });
+          else assignedAgents.add(agentId);
         }
         if (batch.length < QUEUE_BATCH) break;
         after = batch[batch.length - 1]!;
       }
       await tx.flush();
+      if (assignedAgents.size > 0) {
+        await tx.execute('update agents set last_assigned_at = ? where id = any(?::uuid[])', [
+          now,
+          `{${[...assignedAgents].join(',')}}`,
+        ]);
+      }
     });
     // After commit: each offer expires on time through its job (the sweep catches any lost one).
     for (const offer of offers) {

@@ -107,4 +107,37 @@ describe('messageAdded', () => {
     const live = subscribeWs(ws.client, MessageAddedDocument, { ticketId: ticket });
     await expect(live.waitFor(1)).rejects.toThrow(/NOT_FOUND/);
   });
+
+  it('identical subscriptions share an execution yet each gets every message; an integration sees its own; unsubscribing leaves at once', async () => {
+    const channel = await createChannel(t, 'LIVE_CHAT_RETURNING');
+    const ticket = (await receive(t, channel, 'shared', 'hi')).ticket.id;
+    const admins = await Promise.all([1, 2, 3, 4].map(() => sockets.connect(t.adminToken)));
+    const integration = await sockets.connect(channel.token);
+    await t.app.services.events.settle();
+    const before = t.app.services.events.subscriberCount();
+    const subs = [...admins, integration].map((ws) =>
+      subscribeWs(ws.client, MessageAddedDocument, { ticketId: ticket }),
+    );
+    await waitForSubscribers(() => t.app.services.events.subscriberCount(), before + subs.length);
+
+    for (const body of ['one', 'two', 'three']) {
+      await t.client.ok(SendMessageDocument, { ticketId: ticket, body }, t.adminToken);
+    }
+    for (const sub of subs) {
+      const seen = await sub.waitFor(3);
+      expect(seen.map((e) => [e.messageAdded.body, e.messageAdded.sequence])).toEqual([
+        ['one', 2],
+        ['two', 3],
+        ['three', 4],
+      ]);
+    }
+
+    // No further event is needed for the server to let go of a stopped subscription.
+    subs.forEach((sub) => sub.stop());
+    const deadline = performance.now() + 5000;
+    while (t.app.services.events.subscriberCount() > before && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(t.app.services.events.subscriberCount()).toBe(before);
+  });
 });
