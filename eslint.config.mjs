@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test/generated/', '.parley-data/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', '.scratch/', 'test/generated/', '.parley-data/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,7 +5,6 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { expressMiddleware } from '@as-integrations/express5';
 import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import { GraphQLError } from 'graphql';
@@ -22,6 +21,7 @@ import { createContext, type GraphQLContext } from './graphql/context';
 import { createErrorFormatter } from './graphql/format-error';
 import { operationLogPlugin } from './graphql/plugins/operation-log.plugin';
 import { getSchema } from './graphql/schema';
+import { graphqlHttpHandler } from './http/graphql-http';
 import { healthRoutes } from './http/health.routes';
 import { attachGraphQLWebSocket } from './http/websocket';
 import type { Logger } from './observability/logger';
@@ -56,7 +56,7 @@ export interface App {
   stop(): Promise<void>;
 }
 
-const BODY_LIMIT = '1mb';
+const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds the whole server (database, services, GraphQL over HTTP and WebSocket) without listening. */
 export async function createApp(config: AppConfig): Promise<App> {
@@ -100,7 +100,13 @@ export async function createApp(config: AppConfig): Promise<App> {
 
   const expressApp = express();
   expressApp.disable('x-powered-by');
-  const httpServer = http.createServer(expressApp);
+  // Apollo needs the HTTP server (to drain it) before its handler can exist; set once Apollo starts.
+  const routes: { graphql?: (req: http.IncomingMessage, res: http.ServerResponse) => void } = {};
+  const httpServer = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (routes.graphql && (path === '/graphql' || path === '/graphql/')) routes.graphql(req, res);
+    else expressApp(req, res);
+  });
   const webSocket = attachGraphQLWebSocket({ httpServer, schema, services, formatError });
 
   const apollo = new ApolloServer<GraphQLContext>({
@@ -132,14 +138,11 @@ export async function createApp(config: AppConfig): Promise<App> {
   }
 
   expressApp.use(healthRoutes(orm));
-  expressApp.use(
-    '/graphql',
-    express.json({ limit: BODY_LIMIT }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        createContext(services, await authenticateRequest(services, req.headers.authorization)),
-    }),
-  );
+  routes.graphql = graphqlHttpHandler(apollo, {
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+    context: async (req) =>
+      createContext(services, await authenticateRequest(services, req.headers.authorization)),
+  });
 
   let stopping: Promise<void> | undefined;
   return {

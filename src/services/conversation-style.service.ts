@@ -31,6 +31,19 @@ const NAME_TAKEN = {
   },
 };
 
+/** What readers of a style need; a ConversationStyleEntity is one. */
+export type ConversationStyleView = Pick<
+  ConversationStyleEntity,
+  'id' | 'name' | 'kind' | 'closeAfterSolvedSeconds'
+>;
+
+interface StyleRow {
+  id: string;
+  name: string;
+  kind: ConversationStyleEntity['kind'];
+  close_after_solved_seconds: number;
+}
+
 export class ConversationStyleService {
   constructor(
     private readonly em: EntityManager,
@@ -39,8 +52,23 @@ export class ConversationStyleService {
     private readonly logger: Logger,
   ) {}
 
-  list(): Promise<ConversationStyleEntity[]> {
-    return this.em.fork().find(ConversationStyleEntity, {}, { orderBy: { createdAt: 'asc', name: 'asc' } });
+  /**
+   * Plain rows rather than managed entities: the list is read on every dashboard load and its
+   * callers only map it, so hydrating entities into an identity map (several times the cost of the
+   * query itself) buys nothing.
+   */
+  async list(): Promise<ConversationStyleView[]> {
+    const rows = await this.em
+      .getConnection()
+      .execute<StyleRow[]>(
+        `select id, name, kind, close_after_solved_seconds from conversation_styles order by created_at, name`,
+      );
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      kind: r.kind,
+      closeAfterSolvedSeconds: r.close_after_solved_seconds,
+    }));
   }
 
   findByIds(ids: readonly string[]): Promise<ConversationStyleEntity[]> {

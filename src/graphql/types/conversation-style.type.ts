@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { reopensOnReply } from '../../domain/conversation-style/conversation-style.rules';
-import type { ConversationStyleEntity } from '../../entities/conversation-style.entity';
+import type { ConversationStyleView } from '../../services/conversation-style.service';
 import { ConversationStyleKind } from '../enums';
 
 @ObjectType('ConversationStyle', {
@@ -25,7 +25,7 @@ export class ConversationStyleType {
   @Field({ description: 'Whether an end-user message to a SOLVED ticket reopens it with the same agent.' })
   reopensOnReply!: boolean;
 
-  static from(entity: ConversationStyleEntity): ConversationStyleType {
+  static from(entity: ConversationStyleView): ConversationStyleType {
     return Object.assign(new ConversationStyleType(), {
       id: entity.id,
       name: entity.name,
