@@ -67,34 +67,10 @@ export function createPostgresEventBus(options: {
       local.publishAgentChanged(wire.a);
       return;
     }
-    // Nobody here is listening: nothing to load.
-    if (local.subscriberCount() === 0) return;
-    // Hydrate once per notification, for every local subscriber.
-    const fork = em.fork();
-    const ticketIds = [...new Set(wire.t.map((e) => e[6]))];
-    const messageIds = wire.t.map((e) => e[9]).filter((id): id is string => id !== null);
-    const [tickets, messages] = await Promise.all([
-      fork.find(TicketEntity, { id: { $in: ticketIds } }),
-      messageIds.length ? fork.find(MessageEntity, { id: { $in: messageIds } }) : Promise.resolve([]),
-    ]);
-    const ticketById = new Map(tickets.map((t) => [t.id, t]));
-    const messageById = new Map(messages.map((m) => [m.id, m]));
-    const events: TicketChangeEvent[] = [];
-    for (const [
-      id,
-      kind,
-      atMs,
-      agentId,
-      status,
-      assigneeId,
-      ticketId,
-      channelId,
-      requesterId,
-      messageId,
-    ] of wire.t) {
-      const ticket = ticketById.get(ticketId);
-      if (!ticket) continue; // deleted since: nothing left to show
-      events.push({
+    // Load only what some subscriber here will receive (nothing at all, most often, when nobody
+    // here listens): filters decide on the header the notification carries.
+    const wanted = wire.t
+      .map(([id, kind, atMs, agentId, status, assigneeId, ticketId, channelId, requesterId, messageId]) => ({
         id,
         kind,
         at: new Date(atMs),
@@ -104,9 +80,25 @@ export function createPostgresEventBus(options: {
         ticketId,
         channelId,
         requesterId,
-        ticket,
-        message: messageId ? (messageById.get(messageId) ?? null) : null,
-      });
+        messageId,
+      }))
+      .filter((header) => local.wants(header));
+    if (wanted.length === 0) return;
+    // Hydrate once per notification, for every local subscriber.
+    const fork = em.fork();
+    const ticketIds = [...new Set(wanted.map((e) => e.ticketId))];
+    const messageIds = wanted.map((e) => e.messageId).filter((id): id is string => id !== null);
+    const [tickets, messages] = await Promise.all([
+      fork.find(TicketEntity, { id: { $in: ticketIds } }),
+      messageIds.length ? fork.find(MessageEntity, { id: { $in: messageIds } }) : Promise.resolve([]),
+    ]);
+    const ticketById = new Map(tickets.map((t) => [t.id, t]));
+    const messageById = new Map(messages.map((m) => [m.id, m]));
+    const events: TicketChangeEvent[] = [];
+    for (const { messageId, ...header } of wanted) {
+      const ticket = ticketById.get(header.ticketId);
+      if (!ticket) continue; // deleted since: nothing left to show
+      events.push({ ...header, ticket, message: messageId ? (messageById.get(messageId) ?? null) : null });
     }
     local.publish(events);
   }

@@ -4,6 +4,12 @@ import type { MessageEntity } from '../entities/message.entity';
 import type { TicketEntity } from '../entities/ticket.entity';
 import { EventQueue } from './event-queue';
 
+/**
+ * What is known of a change before anything is loaded (a NOTIFY carries exactly this): filters
+ * see only these fields, so a process can skip loading changes none of its subscribers wants.
+ */
+export type TicketChangeHeader = Omit<TicketChangeEvent, 'ticket' | 'message'>;
+
 /** One committed change of one ticket, as subscribers receive it. */
 export interface TicketChangeEvent {
   /** ticket_events.id: increases with commit order for a ticket. */
@@ -34,7 +40,7 @@ export interface TicketEventBus {
   /** Called once that transaction has committed. */
   afterCommit(events: readonly TicketChangeEvent[]): void;
   /** Every change from now on, optionally only those `accept` lets through. */
-  changes(accept?: (event: TicketChangeEvent) => boolean): AsyncIterableIterator<TicketChangeEvent>;
+  changes(accept?: (event: TicketChangeHeader) => boolean): AsyncIterableIterator<TicketChangeEvent>;
   /** The MESSAGE_ADDED changes of one ticket from now on. */
   messages(ticketId: string): AsyncIterableIterator<TicketChangeEvent>;
   /** An agent's status, capacity or skills changed (queue figures depend on them). */
@@ -48,12 +54,14 @@ export interface TicketEventBus {
 
 interface Listener {
   queue: EventQueue<TicketChangeEvent>;
-  accept?: (event: TicketChangeEvent) => boolean;
+  accept?: (event: TicketChangeHeader) => boolean;
 }
 
 /** Delivers to this process's subscribers only: the local half of every transport. */
 export interface LocalTicketEventBus extends TicketEventBus {
   publish(events: readonly TicketChangeEvent[]): void;
+  /** Whether some local subscriber would receive this change. */
+  wants(event: TicketChangeHeader & { messageId: string | null }): boolean;
 }
 
 export function createInProcessTicketEventBus(): LocalTicketEventBus {
@@ -86,6 +94,10 @@ export function createInProcessTicketEventBus(): LocalTicketEventBus {
     },
     changes(accept) {
       return listen(all, accept);
+    },
+    wants(event) {
+      for (const { accept } of all) if (!accept || accept(event)) return true;
+      return event.messageId !== null && (byTicket.get(event.ticketId)?.size ?? 0) > 0;
     },
     messages(ticketId) {
       let set = byTicket.get(ticketId);

@@ -1,7 +1,7 @@
 import { Arg, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { unauthenticated } from '../../domain/errors';
 import type { TicketStatus } from '../../domain/ticket/ticket.enums';
-import type { TicketChangeEvent } from '../../events/ticket-event.bus';
+import type { TicketChangeEvent, TicketChangeHeader } from '../../events/ticket-event.bus';
 import type { GraphQLContext } from '../context';
 import { MessageType, TicketChangeType } from '../types/message.type';
 import { TicketFilterInput, TicketType } from '../types/ticket.type';
@@ -16,7 +16,7 @@ interface FilterArgs {
 type Data<TArgs> = SubscribeResolverData<unknown, TArgs, GraphQLContext>;
 
 /** Subscriptions see what the same caller could read: an integration only its channel's tickets. */
-function matches(event: TicketChangeEvent, filter: FilterArgs, ownChannelId: string | null): boolean {
+function matches(event: TicketChangeHeader, filter: FilterArgs, ownChannelId: string | null): boolean {
   if (ownChannelId !== null && event.channelId !== ownChannelId) return false;
   if (filter.statuses && !filter.statuses.includes(event.status)) return false;
   if (filter.assigneeId && event.assigneeId !== filter.assigneeId.toLowerCase()) return false;
