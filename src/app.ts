@@ -107,7 +107,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     if (routes.graphql && (path === '/graphql' || path === '/graphql/')) routes.graphql(req, res);
     else expressApp(req, res);
   });
-  const webSocket = attachGraphQLWebSocket({ httpServer, schema, services, formatError });
+  const webSocket = attachGraphQLWebSocket({ httpServer, schema, services, formatError, logger });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,

@@ -1,12 +1,14 @@
 import type { Server } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Principal } from '../domain/auth/principal';
 import { createContext } from '../graphql/context';
 import type { ErrorFormatter } from '../graphql/format-error';
+import { serializedOnce } from '../graphql/frame-cache';
 import { sharedSubscribe } from '../graphql/shared-subscribe';
+import type { Logger } from '../observability/logger';
 import type { Services } from '../services/services.factory';
+import { serveGraphQLWs } from './ws-transport';
 
 /** graphql-ws close codes beyond the protocol's own: the token was missing or wrong. */
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -28,11 +30,12 @@ export function attachGraphQLWebSocket(options: {
   schema: GraphQLSchema;
   services: Services;
   formatError: ErrorFormatter;
+  logger: Logger;
 }): GraphQLWebSocket {
-  const { httpServer, schema, services, formatError } = options;
+  const { httpServer, schema, services, formatError, logger } = options;
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
 
-  const server = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
+  const server = serveGraphQLWs<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
       subscribe: sharedSubscribe,
@@ -55,17 +58,18 @@ export function attachGraphQLWebSocket(options: {
         ctx.extra.principal = principal;
         return true;
       },
+      // Results without errors are shared by every identical subscription: serialised once.
       onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
+        result.errors
+          ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) }
+          : serializedOnce(result),
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
     },
     wss,
+    logger,
   );
 
   return {
-    dispose: async () => {
-      await server.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-    },
+    dispose: () => server.dispose(),
   };
 }
