@@ -7,6 +7,7 @@ import {
   type ExecutionResult,
 } from 'graphql';
 import type { GraphQLContext } from './context';
+import { createLoaders } from './loaders';
 
 /**
  * graphql-js's `subscribe`, except that an event's selection is executed once per event and distinct
@@ -25,8 +26,18 @@ export async function sharedSubscribe(
   if (!isAsyncIterable(stream)) return stream;
   const key = shareKey(args);
   return mapEvents(stream[Symbol.asyncIterator](), (event) =>
-    executeOnce(event, key, () => execute({ ...args, rootValue: event })),
+    executeOnce(event, key, () =>
+      execute({ ...args, rootValue: event, contextValue: forOneEvent(args.contextValue as GraphQLContext) }),
+    ),
   );
+}
+
+/**
+ * Loaders that batch and cache for one event's execution only: the subscription's context lives as
+ * long as the subscription, and a cache there would serve later events the data of the first.
+ */
+function forOneEvent(context: GraphQLContext): GraphQLContext {
+  return { ...context, loaders: createLoaders(context.services, { cache: true }) };
 }
 
 // One entry per event object; it goes when the event is no longer referenced by any queue.

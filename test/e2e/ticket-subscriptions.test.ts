@@ -1,6 +1,8 @@
 import {
   SendMessageDocument,
   TicketChangedDocument,
+  TicketChangedWithPeopleDocument,
+  UpdateAgentDocument,
   MessageAddedDocument,
   UpdateTicketStatusDocument,
   type TicketChangedSubscription,
@@ -94,6 +96,27 @@ describe('ticketChanged', () => {
     expect(ownChanges.map((e) => [e.ticketChanged.kind, e.ticketChanged.ticket.id])).toEqual([
       ['ASSIGNED', ticket],
       ['STATUS_CHANGED', ticket],
+    ]);
+  });
+  it('nested fields are read afresh for every event (an agent renamed between two events)', async () => {
+    const channel = await createChannel(t, 'SOCIAL_MESSAGING');
+    const agent = await createAgent(t, { name: 'Mina', status: 'OFFLINE' });
+    const ticket = (await receive(t, channel, 'rename', 'hi')).ticket.id;
+    const ws = await sockets.connect(t.adminToken);
+    const live = await subscribeLive(t.app.services.events, ws.client, TicketChangedWithPeopleDocument, {
+      filter: { assigneeId: agent.id },
+    });
+
+    await assign(t, ticket, agent.id); // ASSIGNED, then STATUS_CHANGED to OPEN
+    await live.waitFor(2);
+    await t.client.ok(UpdateAgentDocument, { id: agent.id, input: { name: 'Mina Kim' } }, t.adminToken);
+    await t.client.ok(UpdateTicketStatusDocument, { ticketId: ticket, status: 'PENDING' }, agent.token);
+
+    const events = await live.waitFor(3);
+    expect(events.map((e) => [e.ticketChanged.kind, e.ticketChanged.ticket.assignee?.name])).toEqual([
+      ['ASSIGNED', 'Mina'],
+      ['STATUS_CHANGED', 'Mina'],
+      ['STATUS_CHANGED', 'Mina Kim'],
     ]);
   });
 });
