@@ -11,6 +11,7 @@ import { EndUserEntity } from '../entities/end-user.entity';
 import type { MessageEntity } from '../entities/message.entity';
 import type { TicketEventEntity } from '../entities/ticket-event.entity';
 import { TicketEntity } from '../entities/ticket.entity';
+import { ROUTING_LOCK_KEY } from './routing.service';
 
 /**
  * The SQL of ingestion (MessageService.receive), its hottest path: each step is one statement,
@@ -25,12 +26,18 @@ export interface EndUserLock {
   repeatMessageId: string | null;
   /** The end user's row, locked until the commit; null when there is no channel or a repeat. */
   endUser: { id: string; displayName: string | null; inserted: boolean } | null;
+  /**
+   * Whether this transaction holds ROUTING_LOCK_KEY shared (taken with the end user's lock, so
+   * before any ticket's): then no routing run reads the queue until it commits.
+   */
+  routingLockShared: boolean;
 }
 
 /**
  * One statement: the channel, the first message with this externalMessageId if there is one, and
- * otherwise the end user's row, inserted or locked by a no-op update. One end user's messages are
- * handled one at a time from here to the commit. A repeat changes nothing, not even the end user.
+ * otherwise the end user's row, inserted or locked by a no-op update, and the routing lock shared
+ * if it is free. One end user's messages are handled one at a time from here to the commit. A
+ * repeat changes nothing, not even the end user.
  */
 export async function lockEndUser(
   em: EntityManager,
@@ -51,6 +58,7 @@ export async function lockEndUser(
       end_user_id: string | null;
       display_name: string | null;
       inserted: boolean | null;
+      routing_lock_shared: boolean;
     }[]
   >(
     `with channel as (
@@ -66,7 +74,9 @@ export async function lockEndUser(
      )
      select channel.id as channel_id, channel.style_id, channel.required_skills,
             repeat.id as repeat_message_id,
-            end_user.id as end_user_id, end_user.display_name, end_user.inserted
+            end_user.id as end_user_id, end_user.display_name, end_user.inserted,
+            case when end_user.id is null then false
+                 else pg_try_advisory_xact_lock_shared(?) end as routing_lock_shared
        from (select 1) as one
        left join channel on true
        left join repeat on true
@@ -79,15 +89,18 @@ export async function lockEndUser(
       input.externalUserId,
       input.displayName,
       input.now,
+      ROUTING_LOCK_KEY,
     ],
   );
-  if (!row?.channel_id) return { channel: null, repeatMessageId: null, endUser: null };
+  if (!row?.channel_id)
+    return { channel: null, repeatMessageId: null, endUser: null, routingLockShared: false };
   return {
     channel: { id: row.channel_id, styleId: row.style_id!, requiredSkills: row.required_skills ?? [] },
     repeatMessageId: row.repeat_message_id,
     endUser: row.end_user_id
       ? { id: row.end_user_id, displayName: row.display_name, inserted: row.inserted === true }
       : null,
+    routingLockShared: row.routing_lock_shared,
   };
 }
 

@@ -62,6 +62,13 @@ interface Ingest {
   actor: Actor;
 }
 
+/** What one ingest transaction did, and what receive() needs after its commit. */
+type Ingested = ReceiveMessageResult & {
+  effects: readonly TicketEffect[];
+  /** Whether the transaction held the routing lock shared (see ROUTING_LOCK_KEY). */
+  routingLockShared: boolean;
+};
+
 const MAX_DISPLAY_NAME = 200;
 // A unique violation here means a concurrent request won a race the locks do not cover (the same
 // externalMessageId from another end user of the channel); a retry then finds its result.
@@ -111,7 +118,7 @@ export class MessageService {
       actor: actorOf(viewer),
     };
 
-    const { effects, ...result } = await transact(
+    const { effects, routingLockShared, ...result } = await transact(
       this.em,
       this.bus,
       (tx, recorder) => this.ingest(tx, recorder, ingest),
@@ -123,9 +130,12 @@ export class MessageService {
     await scheduleEffects(this.scheduler, result.ticket, effects, (err) =>
       this.logger.error({ err, ticketId: result.ticket.id }, 'could not cancel a scheduled close'),
     );
-    // A ticket waiting for an agent (new, back to routing, or held by this transaction while a
-    // routing run skipped it) is routed now.
-    if (!result.duplicate && result.ticket.status === TicketStatus.NEW && !result.ticket.offeredTo) {
+    // A ticket waiting for an agent is routed now when it is new or back to routing (DESIGN.md
+    // "Routing"), or when a routing run may have skipped it while this transaction held it (SKIP
+    // LOCKED): unless the transaction held the routing lock shared, which no run can then take.
+    const waiting = result.ticket.status === TicketStatus.NEW && !result.ticket.offeredTo;
+    const route = result.ticketCreated || effects.some((e) => e.type === 'ROUTE') || !routingLockShared;
+    if (!result.duplicate && waiting && route) {
       await this.routing.routeQueue();
       return {
         ...result,
@@ -141,14 +151,13 @@ export class MessageService {
    * Three statements when nothing is unusual (ingest-store.ts): lock the end user, lock the ticket,
    * write; transact() then adds the NOTIFY and the COMMIT.
    */
-  private async ingest(
-    em: EntityManager,
-    recorder: TicketEventRecorder,
-    input: Ingest,
-  ): Promise<ReceiveMessageResult & { effects: readonly TicketEffect[] }> {
+  private async ingest(em: EntityManager, recorder: TicketEventRecorder, input: Ingest): Promise<Ingested> {
     const now = this.clock.now();
     // A repeat changes nothing, not even the end user: the first result is looked for before the lock.
-    const { channel, repeatMessageId, endUser } = await lockEndUser(em, { ...input, now });
+    const { channel, repeatMessageId, endUser, routingLockShared } = await lockEndUser(em, {
+      ...input,
+      now,
+    });
     if (!channel) throw notFound('Channel', input.channelId);
     if (repeatMessageId !== null) return this.firstResult(em, repeatMessageId);
     if (!endUser) throw new Error('the end user was neither inserted nor locked');
@@ -225,14 +234,11 @@ export class MessageService {
           ? { endUserId: endUser.id, name: input.displayName }
           : null,
     });
-    return { message, ticket, ticketCreated, reopened, duplicate: false, effects };
+    return { message, ticket, ticketCreated, reopened, duplicate: false, effects, routingLockShared };
   }
 
   /** What receiveMessage answered for this message the first time, flagged as a duplicate. */
-  private async firstResult(
-    em: EntityManager,
-    messageId: string,
-  ): Promise<ReceiveMessageResult & { effects: readonly TicketEffect[] }> {
+  private async firstResult(em: EntityManager, messageId: string): Promise<Ingested> {
     const first = await em.findOneOrFail(MessageEntity, { id: messageId });
     const ticket = await em.findOneOrFail(TicketEntity, { id: first.ticket.id });
     return {
@@ -242,6 +248,7 @@ export class MessageService {
       reopened: first.reopenedTicket,
       duplicate: true,
       effects: [],
+      routingLockShared: false,
     };
   }
 
