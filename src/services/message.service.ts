@@ -239,8 +239,9 @@ export class MessageService {
 
   /** What receiveMessage answered for this message the first time, flagged as a duplicate. */
   private async firstResult(em: EntityManager, messageId: string): Promise<Ingested> {
-    const first = await em.findOneOrFail(MessageEntity, { id: messageId });
-    const ticket = await em.findOneOrFail(TicketEntity, { id: first.ticket.id });
+    // One SELECT: the message joined with its ticket.
+    const first = await em.findOneOrFail(MessageEntity, { id: messageId }, { populate: ['ticket'] });
+    const ticket = first.ticket.getEntity();
     return {
       message: first,
       ticket,
