@@ -1,6 +1,5 @@
 import { LockMode, ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { randomUUID } from 'node:crypto';
 import type { Principal } from '../domain/auth/principal';
 import type { Clock } from '../domain/clock';
 import { DomainError, forbidden, notFound } from '../domain/errors';
@@ -21,16 +20,18 @@ import { ChannelEntity } from '../entities/channel.entity';
 import { ConversationStyleEntity } from '../entities/conversation-style.entity';
 import { EndUserEntity } from '../entities/end-user.entity';
 import { MessageEntity } from '../entities/message.entity';
+import type { TicketEventEntity } from '../entities/ticket-event.entity';
 import { TicketEntity } from '../entities/ticket.entity';
 import type { TicketEventBus } from '../events/ticket-event.bus';
 import { actorOf } from './actor';
 import { isId, requireId } from './ids';
+import { lockCurrentTicket, lockEndUser, writeIngest } from './ingest-store';
 import { decodeCursor, encodeCursor, validateFirst, type Page } from './pagination';
 import type { TicketEventRecorder } from './ticket-event.recorder';
 import type { RoutingService } from './routing.service';
 import { scheduleEffects, type AutomationScheduler } from './scheduler.port';
-import { applyTicketState, loadAssignee, ticketStateOf } from './ticket-state';
-import { RetryTransaction, transact } from './transaction';
+import { applyTicketState, assigneeMayGainLoad, loadAssignee, ticketStateOf } from './ticket-state';
+import { transact } from './transaction';
 
 export interface ReceiveMessageInput {
   channelId: string;
@@ -60,6 +61,13 @@ interface Ingest {
   requiredSkills: string[];
   actor: Actor;
 }
+
+/** What one ingest transaction did, and what receive() needs after its commit. */
+type Ingested = ReceiveMessageResult & {
+  effects: readonly TicketEffect[];
+  /** Whether the transaction held the routing lock shared (see ROUTING_LOCK_KEY). */
+  routingLockShared: boolean;
+};
 
 const MAX_DISPLAY_NAME = 200;
 // A unique violation here means a concurrent request won a race the locks do not cover (the same
@@ -110,7 +118,7 @@ export class MessageService {
       actor: actorOf(viewer),
     };
 
-    const { effects, ...result } = await transact(
+    const { effects, routingLockShared, ...result } = await transact(
       this.em,
       this.bus,
       (tx, recorder) => this.ingest(tx, recorder, ingest),
@@ -122,9 +130,12 @@ export class MessageService {
     await scheduleEffects(this.scheduler, result.ticket, effects, (err) =>
       this.logger.error({ err, ticketId: result.ticket.id }, 'could not cancel a scheduled close'),
     );
-    // A ticket waiting for an agent (new, back to routing, or held by this transaction while a
-    // routing run skipped it) is routed now.
-    if (!result.duplicate && result.ticket.status === TicketStatus.NEW && !result.ticket.offeredTo) {
+    // A ticket waiting for an agent is routed now when it is new or back to routing (DESIGN.md
+    // "Routing"), or when a routing run may have skipped it while this transaction held it (SKIP
+    // LOCKED): unless the transaction held the routing lock shared, which no run can then take.
+    const waiting = result.ticket.status === TicketStatus.NEW && !result.ticket.offeredTo;
+    const route = result.ticketCreated || effects.some((e) => e.type === 'ROUTE') || !routingLockShared;
+    if (!result.duplicate && waiting && route) {
       await this.routing.routeQueue();
       return {
         ...result,
@@ -135,65 +146,62 @@ export class MessageService {
   }
 
   /**
-   * One end user's messages are serialised on their end_users row (the upsert locks it), so two
+   * One end user's messages are serialised on their end_users row (lockEndUser locks it), so two
    * first messages at once make one ticket, and a repeat of an externalMessageId finds the first.
+   * Three statements when nothing is unusual (ingest-store.ts): lock the end user, lock the ticket,
+   * write; transact() then adds the NOTIFY and the COMMIT.
    */
-  private async ingest(
-    em: EntityManager,
-    recorder: TicketEventRecorder,
-    input: Ingest,
-  ): Promise<ReceiveMessageResult & { effects: readonly TicketEffect[] }> {
-    const channel = await em.findOne(ChannelEntity, { id: input.channelId });
-    if (!channel) throw notFound('Channel', input.channelId);
+  private async ingest(em: EntityManager, recorder: TicketEventRecorder, input: Ingest): Promise<Ingested> {
     const now = this.clock.now();
+    // A repeat changes nothing, not even the end user: the first result is looked for before the lock.
+    const { channel, repeatMessageId, endUser, routingLockShared } = await lockEndUser(em, {
+      ...input,
+      now,
+    });
+    if (!channel) throw notFound('Channel', input.channelId);
+    if (repeatMessageId !== null) return this.firstResult(em, repeatMessageId);
+    if (!endUser) throw new Error('the end user was neither inserted nor locked');
 
-    // A repeat changes nothing, not even the end user: look for the first result before anything else.
-    const repeat = await this.firstResult(em, channel.id, input.externalMessageId);
-    if (repeat) return repeat;
-
-    // Locks the end user's row (a no-op update when it exists): one end user's messages are
-    // handled one at a time from here to the commit.
-    const rows = await em.execute<{ id: string; display_name: string | null; inserted: boolean }[]>(
-      `insert into end_users (id, channel_id, external_id, display_name, created_at) values (?, ?, ?, ?, ?)
-       on conflict (channel_id, external_id) do update set external_id = excluded.external_id
-       returning id, display_name, (xmax = 0) as inserted`,
-      [randomUUID(), channel.id, input.externalUserId, input.displayName, now],
-    );
-    const endUser = rows[0]!;
-    const endUserId = endUser.id;
+    const current = await lockCurrentTicket(em, endUser.id, channel.id, input.externalMessageId);
     // The same message sent twice at once by this end user: the first one has committed by now.
-    const raced = await this.firstResult(em, channel.id, input.externalMessageId);
-    if (raced) {
-      // Another end user of the channel sent that id meanwhile: start over, so the new end user
-      // row this attempt made is rolled back and the repeat changes nothing.
-      if (endUser.inserted) throw new RetryTransaction('externalMessageId taken while ingesting');
-      return raced;
-    }
-    if (input.displayName !== null && input.displayName !== endUser.display_name) {
-      await em.execute('update end_users set display_name = ? where id = ?', [input.displayName, endUserId]);
-    }
+    // (An end user this attempt inserted has no ticket yet; if another end user of the channel
+    // sent that id meanwhile, the unique index refuses the message and transact() starts over,
+    // rolling the new end user back.)
+    if (current?.repeatMessageId) return this.firstResult(em, current.repeatMessageId);
 
-    let ticket = await em.findOne(
-      TicketEntity,
-      { requester: endUserId, status: { $ne: TicketStatus.CLOSED } },
-      { orderBy: { createdAt: 'desc' }, lockMode: LockMode.PESSIMISTIC_WRITE },
-    );
+    // A solved ticket whose style does not reopen on reply is over for the customer (live chat
+    // closes on solve, so this is only a guard): the message starts a follow-up instead.
+    const reusable =
+      current && !(current.ticket.status === TicketStatus.SOLVED && !reopensOnReply(current.style.kind))
+        ? current
+        : null;
+
+    const events: TicketEventEntity[] = [];
+    let ticket: TicketEntity;
     let ticketCreated = false;
     let reopened = false;
     let effects: readonly TicketEffect[] = [];
-    const style = ticket ? await em.findOneOrFail(ConversationStyleEntity, { id: ticket.style.id }) : null;
-    // A solved ticket whose style does not reopen on reply is over for the customer (live chat
-    // closes on solve, so this is only a guard): the message starts a follow-up instead.
-    if (ticket && style && ticket.status === TicketStatus.SOLVED && !reopensOnReply(style.kind))
-      ticket = null;
-
-    if (!ticket) {
-      ticket = await this.createTicket(em, recorder, channel, endUserId, input, now);
+    if (!reusable) {
+      ticket = this.newTicket(channel, endUser.id, input, now);
+      events.push(
+        ...recorder.stage(
+          ticket,
+          { status: TicketStatus.NEW, assigneeId: null },
+          [{ kind: TicketChangeKind.CREATED, toStatus: TicketStatus.NEW }],
+          input.actor,
+          now,
+        ),
+      );
       ticketCreated = true;
     } else {
-      const assignee = await loadAssignee(em, ticket);
+      ticket = reusable.ticket;
+      // A change that can bring the ticket back to OPEN locks the assignee's row (loadAssignee);
+      // otherwise the status read with the ticket is all transition() needs.
+      const assignee = assigneeMayGainLoad(ticket)
+        ? await loadAssignee(em, ticket)
+        : reusable.assigneeStatus && { status: reusable.assigneeStatus };
       const result = transition(
-        ticketStateOf(ticket, style!, assignee),
+        ticketStateOf(ticket, reusable.style, assignee),
         { type: 'END_USER_MESSAGE' },
         input.actor,
         now,
@@ -201,35 +209,39 @@ export class MessageService {
       if (!result.ok) throw new DomainError(result.code, result.reason);
       const before = { status: ticket.status, assigneeId: ticket.assignee?.id ?? null };
       applyTicketState(ticket, result.next, now);
-      recorder.record(em, ticket, before, result.changes, input.actor, now);
+      events.push(...recorder.stage(ticket, before, result.changes, input.actor, now));
       reopened = result.changes.some((c) => c.kind === TicketChangeKind.REOPENED);
       effects = result.effects;
     }
 
-    const message = this.append(em, recorder, ticket, {
+    const message = this.newMessage(ticket, {
       authorType: AuthorType.END_USER,
       agentId: null,
       body: input.body,
       externalId: input.externalMessageId,
       createdTicket: ticketCreated,
       reopenedTicket: reopened,
-      actor: input.actor,
       now,
     });
-    await em.flush();
-    return { message, ticket, ticketCreated, reopened, duplicate: false, effects };
+    events.push(...recorder.stageMessage(ticket, message, input.actor, now));
+    await writeIngest(em, {
+      ticket,
+      ticketCreated,
+      message,
+      events,
+      displayName:
+        input.displayName !== null && input.displayName !== endUser.displayName
+          ? { endUserId: endUser.id, name: input.displayName }
+          : null,
+    });
+    return { message, ticket, ticketCreated, reopened, duplicate: false, effects, routingLockShared };
   }
 
-  /** What receiveMessage answered for this externalMessageId the first time, flagged as a duplicate. */
-  private async firstResult(
-    em: EntityManager,
-    channelId: string,
-    externalMessageId: string | null,
-  ): Promise<(ReceiveMessageResult & { effects: readonly TicketEffect[] }) | null> {
-    if (externalMessageId === null) return null;
-    const first = await em.findOne(MessageEntity, { channel: channelId, externalId: externalMessageId });
-    if (!first) return null;
-    const ticket = await em.findOneOrFail(TicketEntity, { id: first.ticket.id });
+  /** What receiveMessage answered for this message the first time, flagged as a duplicate. */
+  private async firstResult(em: EntityManager, messageId: string): Promise<Ingested> {
+    // One SELECT: the message joined with its ticket.
+    const first = await em.findOneOrFail(MessageEntity, { id: messageId }, { populate: ['ticket'] });
+    const ticket = first.ticket.getEntity();
     return {
       message: first,
       ticket,
@@ -237,42 +249,27 @@ export class MessageService {
       reopened: first.reopenedTicket,
       duplicate: true,
       effects: [],
+      routingLockShared: false,
     };
   }
 
-  private async createTicket(
-    em: EntityManager,
-    recorder: TicketEventRecorder,
-    channel: ChannelEntity,
+  /** A new ticket (written by writeIngest, which also finds its followUpOf). */
+  private newTicket(
+    channel: { id: string; styleId: string; requiredSkills: readonly string[] },
     endUserId: string,
     input: Ingest,
     now: Date,
-  ): Promise<TicketEntity> {
-    const lastClosed = await em.findOne(
-      TicketEntity,
-      { requester: endUserId, status: TicketStatus.CLOSED },
-      { orderBy: { closedAt: 'desc', createdAt: 'desc' }, fields: ['id'] },
-    );
-    const ticket = em.create(TicketEntity, {
-      channel,
-      style: channel.style,
+  ): TicketEntity {
+    return Object.assign(new TicketEntity(), {
+      channel: ref(ChannelEntity, channel.id),
+      style: ref(ConversationStyleEntity, channel.styleId),
       requester: ref(EndUserEntity, endUserId),
       priority: input.priority,
       requiredSkills: [...new Set([...channel.requiredSkills, ...input.requiredSkills])],
-      followUpOf: lastClosed ? ref(lastClosed) : null,
       waitingSince: now,
       createdAt: now,
       updatedAt: now,
     });
-    recorder.record(
-      em,
-      ticket,
-      { status: TicketStatus.NEW, assigneeId: null },
-      [{ kind: TicketChangeKind.CREATED, toStatus: TicketStatus.NEW }],
-      input.actor,
-      now,
-    );
-    return ticket;
   }
 
   /** An agent's reply (the assignee), or an admin's on any ticket that is not CLOSED. */
@@ -294,25 +291,25 @@ export class MessageService {
           'The ticket is CLOSED; no message is added to a closed ticket',
         );
       }
-      const added = this.append(tx, recorder, ticket, {
+      const now = this.clock.now();
+      const added = this.newMessage(ticket, {
         authorType: AuthorType.AGENT,
         agentId: viewer.role === 'AGENT' ? viewer.agentId : null,
         body: text,
         externalId: null,
         createdTicket: false,
         reopenedTicket: false,
-        actor,
-        now: this.clock.now(),
+        now,
       });
+      tx.persist(added);
+      recorder.recordMessage(tx, ticket, added, actor, now);
       await tx.flush();
       return added;
     });
   }
 
   /** The next sequence is taken under the ticket's row lock, so sequences have no gap or repeat. */
-  private append(
-    em: EntityManager,
-    recorder: TicketEventRecorder,
+  private newMessage(
     ticket: TicketEntity,
     m: {
       authorType: AuthorType;
@@ -321,15 +318,14 @@ export class MessageService {
       externalId: string | null;
       createdTicket: boolean;
       reopenedTicket: boolean;
-      actor: Actor;
       now: Date;
     },
   ): MessageEntity {
     ticket.lastSequence += 1;
     ticket.updatedAt = m.now;
-    const message = em.create(MessageEntity, {
-      ticket,
-      channel: ticket.channel,
+    return Object.assign(new MessageEntity(), {
+      ticket: ref(ticket),
+      channel: ref(ChannelEntity, ticket.channel.id),
       sequence: ticket.lastSequence,
       authorType: m.authorType,
       agent: m.agentId ? ref(AgentEntity, m.agentId) : null,
@@ -339,8 +335,6 @@ export class MessageService {
       reopenedTicket: m.reopenedTicket,
       createdAt: m.now,
     });
-    recorder.recordMessage(em, ticket, message, m.actor, m.now);
-    return message;
   }
 
   async listForTicket(

@@ -21,8 +21,15 @@ import { applyTicketState, ticketStateOf } from './ticket-state';
 import type { AutomationScheduler } from './scheduler.port';
 import { transact } from './transaction';
 
-// Any fixed 64-bit key shared by every Parley process: one routing run at a time, cluster-wide.
-const ROUTING_LOCK_KEY = 7_021_931_405;
+/**
+ * Any fixed 64-bit key shared by every Parley process: one routing run at a time, cluster-wide (a
+ * run takes it exclusively, first thing in its transaction). Ingestion takes it shared, without
+ * waiting (pg_try_advisory_xact_lock_shared), before it locks a ticket: when it gets it, no run can
+ * read the queue until it commits, so none can have skipped its ticket (SKIP LOCKED) and a message
+ * on a waiting ticket needs no run of its own. Nothing waits for the shared lock, so it adds no lock
+ * cycle; a run waits for the ingestions that hold it (one short transaction each).
+ */
+export const ROUTING_LOCK_KEY = 7_021_931_405;
 const QUEUE_BATCH = 200;
 
 interface AgentRow {
@@ -263,7 +270,8 @@ export class RoutingService {
       let after: QueuedRow | null = null;
       for (;;) {
         if (!snapshots.some((a) => a.load < a.capacity)) break;
-        // SKIP LOCKED: a waiting ticket some other transaction holds asks for routing itself after it commits.
+        // SKIP LOCKED: a waiting ticket some other transaction holds asks for routing itself after
+        // it commits (ingestion only when it could not take ROUTING_LOCK_KEY shared).
         const batch: QueuedRow[] = (
           await tx.execute<QueuedRow[]>(
             `select id, priority, waiting_since, required_skills from tickets

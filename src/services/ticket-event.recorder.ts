@@ -27,7 +27,7 @@ export class TicketEventRecorder {
 
   /**
    * `before` is the ticket's status and assignee before these changes (for a new ticket: its first
-   * status), so each event carries the state right after it.
+   * status), so each event carries the state right after it. The rows are persisted in `em`.
    */
   record(
     em: EntityManager,
@@ -38,14 +38,41 @@ export class TicketEventRecorder {
     at: Date,
     message: MessageEntity | null = null,
   ): void {
+    for (const row of this.stage(ticket, before, changes, actor, at, message)) em.persist(row);
+  }
+
+  /** A message added to the ticket: one MESSAGE_ADDED event. */
+  recordMessage(
+    em: EntityManager,
+    ticket: TicketEntity,
+    message: MessageEntity,
+    actor: Actor,
+    at: Date,
+  ): void {
+    for (const row of this.stageMessage(ticket, message, actor, at)) em.persist(row);
+  }
+
+  /**
+   * As record(), but the rows are left for the caller to insert (ingestion writes them in one
+   * statement with the message and the ticket); it sets their ids before the commit.
+   */
+  stage(
+    ticket: TicketEntity,
+    before: { status: TicketStatus; assigneeId: string | null },
+    changes: readonly TicketChange[],
+    actor: Actor,
+    at: Date,
+    message: MessageEntity | null = null,
+  ): TicketEventEntity[] {
     let { status, assigneeId } = before;
     let metrics = metricsStateOf(ticket);
+    const rows: TicketEventEntity[] = [];
     for (const change of changes) {
       if (change.toStatus) status = change.toStatus;
       if (change.kind === TicketChangeKind.ASSIGNED) assigneeId = change.agentId ?? null;
       const authorType =
         change.kind === TicketChangeKind.MESSAGE_ADDED ? (message?.authorType ?? null) : null;
-      const row = em.create(TicketEventEntity, {
+      const row = Object.assign(new TicketEventEntity(), {
         ticket: ref(ticket),
         kind: change.kind,
         fromStatus: change.fromStatus ?? null,
@@ -64,6 +91,7 @@ export class TicketEventRecorder {
         agentId: change.agentId,
         authorType,
       });
+      rows.push(row);
       this.recorded.push({
         row,
         ticket,
@@ -73,18 +101,13 @@ export class TicketEventRecorder {
       });
     }
     applyMetricsState(ticket, metrics);
+    return rows;
   }
 
-  /** A message added to the ticket: one MESSAGE_ADDED event. */
-  recordMessage(
-    em: EntityManager,
-    ticket: TicketEntity,
-    message: MessageEntity,
-    actor: Actor,
-    at: Date,
-  ): void {
+  /** stage() for a message added to the ticket. */
+  stageMessage(ticket: TicketEntity, message: MessageEntity, actor: Actor, at: Date): TicketEventEntity[] {
     const state = { status: ticket.status, assigneeId: ticket.assignee?.id ?? null };
-    this.record(em, ticket, state, [{ kind: TicketChangeKind.MESSAGE_ADDED }], actor, at, message);
+    return this.stage(ticket, state, [{ kind: TicketChangeKind.MESSAGE_ADDED }], actor, at, message);
   }
 
   /** Call after commit only: a rolled-back change must publish nothing. */

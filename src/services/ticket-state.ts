@@ -13,8 +13,8 @@ import type { TicketEntity } from '../entities/ticket.entity';
  */
 export function ticketStateOf(
   ticket: TicketEntity,
-  style: ConversationStyleEntity,
-  assignee: AgentEntity | null,
+  style: Pick<ConversationStyleEntity, 'kind' | 'closeAfterSolvedSeconds'>,
+  assignee: Pick<AgentEntity, 'status'> | null,
 ): TicketState {
   return {
     status: ticket.status,
@@ -79,10 +79,16 @@ export function applyMetricsState(ticket: TicketEntity, state: MetricsState): vo
  */
 export async function loadAssignee(em: EntityManager, ticket: TicketEntity): Promise<AgentEntity | null> {
   if (!ticket.assignee) return null;
-  const gainsLoad = ticket.status !== TicketStatus.OPEN && ticket.status !== TicketStatus.NEW;
   return em.findOne(
     AgentEntity,
     { id: ticket.assignee.id },
-    gainsLoad ? { lockMode: LockMode.PESSIMISTIC_READ } : {},
+    assigneeMayGainLoad(ticket) ? { lockMode: LockMode.PESSIMISTIC_READ } : {},
+  );
+}
+
+/** Whether a change to this ticket can bring it back to OPEN, raising its assignee's load. */
+export function assigneeMayGainLoad(ticket: TicketEntity): boolean {
+  return (
+    ticket.assignee !== null && ticket.status !== TicketStatus.OPEN && ticket.status !== TicketStatus.NEW
   );
 }

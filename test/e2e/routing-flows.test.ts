@@ -1,3 +1,4 @@
+import pg from 'pg';
 import {
   AcceptTicketDocument,
   AgentLoadDocument,
@@ -10,6 +11,7 @@ import {
   UpdateRoutingSettingsDocument,
   UpdateTicketStatusDocument,
 } from '../generated/operations';
+import { ROUTING_LOCK_KEY } from '../../src/services/routing.service';
 import { errorCodes } from '../support/graphql-client';
 import { assign, createAgent, createChannel, receive } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -236,6 +238,32 @@ describe('refusals', () => {
     await t.client.ok(SetAgentStatusDocument, { status: 'AWAY' }, other.token);
     await t.client.ok(SetAgentStatusDocument, { status: 'ONLINE' }, leaving.token);
     expect((await offer(offered)).offeredTo?.id).toBe(leaving.id);
+  });
+
+  it('a message on a waiting ticket asks for a routing run only when one may have skipped the ticket', async () => {
+    const channel = await createChannel(t, 'SOCIAL_MESSAGING');
+    const { ticket } = await receive(t, channel, 'waiting-user', 'anyone there?');
+    expect(ticket.status).toBe('NEW');
+    const routeQueue = jest.spyOn(t.app.services.routing, 'routeQueue');
+    const run = new pg.Client({ connectionString: t.db.url });
+    await run.connect();
+    try {
+      // No run holds the routing lock: none can read the queue before this message commits.
+      expect((await receive(t, channel, 'waiting-user', 'hello?')).ticket.status).toBe('NEW');
+      expect(routeQueue).not.toHaveBeenCalled();
+
+      // A run in progress (it holds the routing lock) may read the queue while the message holds
+      // the ticket and skip it: the message asks for a run of its own, which waits for this one.
+      await run.query('begin');
+      await run.query('select pg_advisory_xact_lock($1)', [ROUTING_LOCK_KEY]);
+      const answer = receive(t, channel, 'waiting-user', 'still waiting');
+      await waitUntil(() => routeQueue.mock.calls.length === 1);
+      await run.query('rollback');
+      expect((await answer).ticket).toMatchObject({ id: ticket.id, status: 'NEW' });
+    } finally {
+      routeQueue.mockRestore();
+      await run.end();
+    }
   });
 
   it('an agent may follow only its own assignments; integrations none', async () => {

@@ -1,0 +1,361 @@
+import { ref } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import type { AgentStatus } from '../domain/agent/agent.rules';
+import type { ConversationStyleKind } from '../domain/conversation-style/conversation-style.rules';
+import type { TicketPriority, TicketStatus } from '../domain/ticket/ticket.enums';
+import { AgentEntity } from '../entities/agent.entity';
+import { ChannelEntity } from '../entities/channel.entity';
+import { ConversationStyleEntity } from '../entities/conversation-style.entity';
+import { EndUserEntity } from '../entities/end-user.entity';
+import type { MessageEntity } from '../entities/message.entity';
+import type { TicketEventEntity } from '../entities/ticket-event.entity';
+import { TicketEntity } from '../entities/ticket.entity';
+import { ROUTING_LOCK_KEY } from './routing.service';
+
+/**
+ * The SQL of ingestion (MessageService.receive), its hottest path: each step is one statement,
+ * and the rows it works on are plain entities outside the unit of work (ingestion writes them
+ * itself, in one statement, rather than through a flush).
+ */
+
+export interface EndUserLock {
+  /** null: there is no such channel (and nothing was written). */
+  channel: { id: string; styleId: string; requiredSkills: string[] } | null;
+  /** The message that already carries this externalMessageId on the channel (nothing was written). */
+  repeatMessageId: string | null;
+  /** The end user's row, locked until the commit; null when there is no channel or a repeat. */
+  endUser: { id: string; displayName: string | null; inserted: boolean } | null;
+  /**
+   * Whether this transaction holds ROUTING_LOCK_KEY shared (taken with the end user's lock, so
+   * before any ticket's): then no routing run reads the queue until it commits.
+   */
+  routingLockShared: boolean;
+}
+
+/**
+ * One statement: the channel, the first message with this externalMessageId if there is one, and
+ * otherwise the end user's row, inserted or locked by a no-op update, and the routing lock shared
+ * if it is free. One end user's messages are handled one at a time from here to the commit. A
+ * repeat changes nothing, not even the end user.
+ */
+export async function lockEndUser(
+  em: EntityManager,
+  input: {
+    channelId: string;
+    externalUserId: string;
+    displayName: string | null;
+    externalMessageId: string | null;
+    now: Date;
+  },
+): Promise<EndUserLock> {
+  const [row] = await em.execute<
+    {
+      channel_id: string | null;
+      style_id: string | null;
+      required_skills: string[] | null;
+      repeat_message_id: string | null;
+      end_user_id: string | null;
+      display_name: string | null;
+      inserted: boolean | null;
+      routing_lock_shared: boolean;
+    }[]
+  >(
+    `with channel as (
+       select id, style_id, required_skills from channels where id = ?
+     ), repeat as (
+       select id from messages where channel_id = ? and external_id = ? limit 1
+     ), end_user as (
+       insert into end_users (id, channel_id, external_id, display_name, created_at)
+       select ?::uuid, channel.id, ?::text, ?::text, ?::timestamptz from channel
+        where not exists (select 1 from repeat)
+       on conflict (channel_id, external_id) do update set external_id = excluded.external_id
+       returning id, display_name, (xmax = 0) as inserted
+     )
+     select channel.id as channel_id, channel.style_id, channel.required_skills,
+            repeat.id as repeat_message_id,
+            end_user.id as end_user_id, end_user.display_name, end_user.inserted,
+            case when end_user.id is null then false
+                 else pg_try_advisory_xact_lock_shared(?) end as routing_lock_shared
+       from (select 1) as one
+       left join channel on true
+       left join repeat on true
+       left join end_user on true`,
+    [
+      input.channelId,
+      input.channelId,
+      input.externalMessageId,
+      randomUUID(),
+      input.externalUserId,
+      input.displayName,
+      input.now,
+      ROUTING_LOCK_KEY,
+    ],
+  );
+  if (!row?.channel_id)
+    return { channel: null, repeatMessageId: null, endUser: null, routingLockShared: false };
+  return {
+    channel: { id: row.channel_id, styleId: row.style_id!, requiredSkills: row.required_skills ?? [] },
+    repeatMessageId: row.repeat_message_id,
+    endUser: row.end_user_id
+      ? { id: row.end_user_id, displayName: row.display_name, inserted: row.inserted === true }
+      : null,
+    routingLockShared: row.routing_lock_shared,
+  };
+}
+
+export interface CurrentTicket {
+  ticket: TicketEntity;
+  style: { kind: ConversationStyleKind; closeAfterSolvedSeconds: number };
+  /** Read without a lock: what transition() needs while the ticket is NEW or OPEN. */
+  assigneeStatus: AgentStatus | null;
+  /** A message with this externalMessageId committed since lockEndUser() looked. */
+  repeatMessageId: string | null;
+}
+
+/**
+ * The end user's latest ticket that is not CLOSED, locked (FOR UPDATE), with its style and its
+ * assignee's status; and, in the same statement (read after the end user's lock was granted),
+ * whether the same message has meanwhile been committed by a concurrent request.
+ */
+export async function lockCurrentTicket(
+  em: EntityManager,
+  endUserId: string,
+  channelId: string,
+  externalMessageId: string | null,
+): Promise<CurrentTicket | null> {
+  const [row] = await em.execute<
+    (TicketRow & {
+      style_kind: ConversationStyleKind;
+      style_close_after_solved_seconds: number;
+      assignee_status: AgentStatus | null;
+      repeat_message_id: string | null;
+    })[]
+  >(
+    `select t.*, s.kind as style_kind, s.close_after_solved_seconds as style_close_after_solved_seconds,
+            a.status as assignee_status,
+            (select m.id from messages m where m.channel_id = ? and m.external_id = ? limit 1) as repeat_message_id
+       from tickets t
+       join conversation_styles s on s.id = t.style_id
+       left join agents a on a.id = t.assignee_id
+      where t.requester_id = ? and t.status <> 'CLOSED'
+      order by t.created_at desc
+      limit 1
+        for update of t`,
+    [channelId, externalMessageId, endUserId],
+  );
+  if (!row) return null;
+  return {
+    ticket: ticketOf(row),
+    style: { kind: row.style_kind, closeAfterSolvedSeconds: row.style_close_after_solved_seconds },
+    assigneeStatus: row.assignee_status,
+    repeatMessageId: row.repeat_message_id,
+  };
+}
+
+/**
+ * One statement for everything ingestion writes: the ticket (inserted, with the end user's last
+ * closed ticket as followUpOf, or updated), the message, the events (whose ids it sets), and the
+ * end user's new display name, if any.
+ */
+export async function writeIngest(
+  em: EntityManager,
+  w: {
+    ticket: TicketEntity;
+    ticketCreated: boolean;
+    message: MessageEntity;
+    events: readonly TicketEventEntity[];
+    displayName: { endUserId: string; name: string } | null;
+  },
+): Promise<void> {
+  const { ticket: t, message: m } = w;
+  const params: unknown[] = [];
+  const ctes: string[] = [];
+  if (w.ticketCreated) {
+    ctes.push(`ticket_write as (
+      insert into tickets (id, status, priority, channel_id, style_id, requester_id, assignee_id,
+        offered_to_id, offer_expires_at, waiting_since, required_skills, follow_up_of_id, created_at,
+        updated_at, solved_at, closes_at, closed_at, reopen_count, last_sequence,
+        first_end_user_message_at, first_agent_reply_at, last_solved_at, open_since, handle_ms,
+        assignment_count)
+      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[],
+        (select id from tickets where requester_id = ? and status = 'CLOSED'
+          order by closed_at desc, created_at desc limit 1),
+        ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      returning follow_up_of_id)`);
+    params.push(
+      t.id,
+      t.status,
+      t.priority,
+      t.channel.id,
+      t.style.id,
+      t.requester.id,
+      t.assignee?.id ?? null,
+      t.offeredTo?.id ?? null,
+      t.offerExpiresAt,
+      t.waitingSince,
+      textArray(t.requiredSkills),
+      t.requester.id,
+      t.createdAt,
+      t.updatedAt,
+      t.solvedAt,
+      t.closesAt,
+      t.closedAt,
+      t.reopenCount,
+      t.lastSequence,
+      t.firstEndUserMessageAt,
+      t.firstAgentReplyAt,
+      t.lastSolvedAt,
+      t.openSince,
+      t.handleMs,
+      t.assignmentCount,
+    );
+  } else {
+    // The row is locked by this transaction, so every column that can change is written as it is now.
+    ctes.push(`ticket_write as (
+      update tickets set status = ?, assignee_id = ?, offered_to_id = ?, offer_expires_at = ?,
+        waiting_since = ?, solved_at = ?, closes_at = ?, closed_at = ?, reopen_count = ?,
+        last_sequence = ?, updated_at = ?, first_end_user_message_at = ?, first_agent_reply_at = ?,
+        last_solved_at = ?, open_since = ?, handle_ms = ?, assignment_count = ?
+      where id = ?)`);
+    params.push(
+      t.status,
+      t.assignee?.id ?? null,
+      t.offeredTo?.id ?? null,
+      t.offerExpiresAt,
+      t.waitingSince,
+      t.solvedAt,
+      t.closesAt,
+      t.closedAt,
+      t.reopenCount,
+      t.lastSequence,
+      t.updatedAt,
+      t.firstEndUserMessageAt,
+      t.firstAgentReplyAt,
+      t.lastSolvedAt,
+      t.openSince,
+      t.handleMs,
+      t.assignmentCount,
+      t.id,
+    );
+  }
+  ctes.push(`message_write as (
+    insert into messages (id, ticket_id, channel_id, sequence, author_type, agent_id, body, external_id,
+      created_ticket, reopened_ticket, created_at)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))`);
+  params.push(
+    m.id,
+    m.ticket.id,
+    m.channel.id,
+    m.sequence,
+    m.authorType,
+    m.agent?.id ?? null,
+    m.body,
+    m.externalId,
+    m.createdTicket,
+    m.reopenedTicket,
+    m.createdAt,
+  );
+  if (w.displayName) {
+    ctes.push('end_user_write as (update end_users set display_name = ? where id = ?)');
+    params.push(w.displayName.name, w.displayName.endUserId);
+  }
+  ctes.push(`event_write as (
+    insert into ticket_events (ticket_id, kind, from_status, to_status, agent_id, message_id, author_type,
+      actor_type, actor_id, at)
+    values ${w.events.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+    returning id)`);
+  for (const e of w.events) {
+    params.push(
+      e.ticket.id,
+      e.kind,
+      e.fromStatus,
+      e.toStatus,
+      e.agentId,
+      e.message?.id ?? null,
+      e.authorType,
+      e.actorType,
+      e.actorId,
+      e.at,
+    );
+  }
+  // Ids come from one sequence, in the order of the VALUES rows.
+  const rows = await em.execute<{ id: string | number; follow_up_of_id?: string | null }[]>(
+    `with ${ctes.join(',\n')}
+     select e.id${w.ticketCreated ? ', (select follow_up_of_id from ticket_write) as follow_up_of_id' : ''}
+       from event_write e order by e.id`,
+    params,
+  );
+  if (rows.length !== w.events.length) throw new Error('ticket events were not all written');
+  rows.forEach((row, i) => (w.events[i]!.id = String(row.id)));
+  if (w.ticketCreated) {
+    const followUpOf = rows[0]?.follow_up_of_id ?? null;
+    t.followUpOf = followUpOf === null ? null : ref(TicketEntity, followUpOf);
+  }
+}
+
+/** A tickets row as PostgreSQL returns it through the ORM's connection (timestamps as text). */
+interface TicketRow {
+  id: string;
+  status: TicketStatus;
+  priority: TicketPriority;
+  channel_id: string;
+  style_id: string;
+  requester_id: string;
+  assignee_id: string | null;
+  offered_to_id: string | null;
+  offer_expires_at: string | Date | null;
+  waiting_since: string | Date;
+  required_skills: string[];
+  follow_up_of_id: string | null;
+  created_at: string | Date;
+  updated_at: string | Date;
+  solved_at: string | Date | null;
+  closes_at: string | Date | null;
+  closed_at: string | Date | null;
+  reopen_count: number;
+  last_sequence: number;
+  first_end_user_message_at: string | Date | null;
+  first_agent_reply_at: string | Date | null;
+  last_solved_at: string | Date | null;
+  open_since: string | Date | null;
+  handle_ms: string | number;
+  assignment_count: number;
+}
+
+function ticketOf(row: TicketRow): TicketEntity {
+  return Object.assign(new TicketEntity(), {
+    id: row.id,
+    status: row.status,
+    priority: row.priority,
+    channel: ref(ChannelEntity, row.channel_id),
+    style: ref(ConversationStyleEntity, row.style_id),
+    requester: ref(EndUserEntity, row.requester_id),
+    assignee: row.assignee_id === null ? null : ref(AgentEntity, row.assignee_id),
+    offeredTo: row.offered_to_id === null ? null : ref(AgentEntity, row.offered_to_id),
+    offerExpiresAt: dateOrNull(row.offer_expires_at),
+    waitingSince: new Date(row.waiting_since),
+    requiredSkills: row.required_skills,
+    followUpOf: row.follow_up_of_id === null ? null : ref(TicketEntity, row.follow_up_of_id),
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    solvedAt: dateOrNull(row.solved_at),
+    closesAt: dateOrNull(row.closes_at),
+    closedAt: dateOrNull(row.closed_at),
+    reopenCount: row.reopen_count,
+    lastSequence: row.last_sequence,
+    firstEndUserMessageAt: dateOrNull(row.first_end_user_message_at),
+    firstAgentReplyAt: dateOrNull(row.first_agent_reply_at),
+    lastSolvedAt: dateOrNull(row.last_solved_at),
+    openSince: dateOrNull(row.open_since),
+    handleMs: Number(row.handle_ms),
+    assignmentCount: row.assignment_count,
+  });
+}
+
+const dateOrNull = (value: string | Date | null): Date | null => (value === null ? null : new Date(value));
+
+/** A text[] literal; every element quoted, so any text is safe. */
+function textArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+}
