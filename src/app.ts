@@ -163,6 +163,7 @@ export async function createApp(config: AppConfig): Promise<App> {
         // apollo.stop() runs the drain plugins: the HTTP server stops accepting and waits for
         // in-flight requests, and the WebSocket server closes its sockets.
         await apollo.stop();
+        services.routing.stop();
         await scheduler.stop();
         await events?.stop();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));

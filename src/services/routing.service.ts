@@ -31,6 +31,8 @@ import { transact } from './transaction';
  */
 export const ROUTING_LOCK_KEY = 7_021_931_405;
 const QUEUE_BATCH = 200;
+// A run skips waiting tickets other transactions hold; it looks again this long after it ends.
+const SKIPPED_RETRY_MS = 100;
 
 interface AgentRow {
   id: string;
@@ -68,6 +70,8 @@ export interface RoutingPreview {
  */
 export class RoutingService {
   private readonly runner = new RoutingRunner(() => this.runOnce());
+  private retryTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   constructor(
     private readonly em: EntityManager,
@@ -234,10 +238,33 @@ export class RoutingService {
     }
   }
 
+  /** No more follow-up runs (the server is stopping). */
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  /**
+   * A waiting ticket that another transaction held while a run read the queue was skipped, and
+   * that transaction may end without asking for routing (a refused change, an expiry with nothing
+   * to do): look again shortly, so no ticket waits for the next unrelated trigger.
+   */
+  private retrySkipped(): void {
+    if (this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.routeQueue().catch((err: unknown) => this.logger.error({ err }, 'routing run failed'));
+    }, SKIPPED_RETRY_MS);
+    this.retryTimer.unref();
+  }
+
   private async runOnce(): Promise<void> {
     const offers: { ticketId: string; agentId: string; at: Date }[] = [];
+    let skipped = false;
     await transact(this.em, this.bus, async (tx, recorder) => {
       offers.length = 0; // a retried transaction starts over
+      skipped = false;
       await tx.execute('select pg_advisory_xact_lock(?)', [ROUTING_LOCK_KEY]);
       // Plain rows, not entities: a run reads every ONLINE agent and the head of the queue but
       // changes few of them, and the unit of work would hydrate and diff every one at each flush.
@@ -268,6 +295,9 @@ export class RoutingService {
       const assignedAgents = new Set<string>();
 
       let after: QueuedRow | null = null;
+      let examined = 0;
+      let placed = 0;
+      let queueRead = false;
       for (;;) {
         if (!snapshots.some((a) => a.load < a.capacity)) break;
         // SKIP LOCKED: a waiting ticket some other transaction holds asks for routing itself after
@@ -297,7 +327,11 @@ export class RoutingService {
               : [],
           )
         ).map((row) => ({ ...row, waiting_since: new Date(row.waiting_since) }));
-        if (batch.length === 0) break;
+        examined += batch.length;
+        if (batch.length === 0) {
+          queueRead = true;
+          break;
+        }
         const queued = batch
           .map((row) => ({ id: row.id, priority: row.priority, waitingSince: row.waiting_since, row }))
           .sort(compareQueued);
@@ -342,13 +376,25 @@ export class RoutingService {
           const result = await this.decide(tx, ticket, action, SYSTEM_ACTOR, now);
           if (!result.ok) continue;
           this.apply(tx, recorder, ticket, result, SYSTEM_ACTOR, now);
+          placed++;
           if (action.type === 'OFFER') offers.push({ ticketId, agentId, at: action.expiresAt });
           else assignedAgents.add(agentId);
         }
-        if (batch.length < QUEUE_BATCH) break;
+        if (batch.length < QUEUE_BATCH) {
+          queueRead = true;
+          break;
+        }
         after = batch[batch.length - 1]!;
       }
       await tx.flush();
+      if (queueRead) {
+        // With room left and the whole queue read, more waiting than read means some were held.
+        const [row] = await tx.execute<{ waiting: number }[]>(
+          `select count(*)::int as waiting from tickets
+            where status = 'NEW' and offered_to_id is null and assignee_id is null`,
+        );
+        skipped = (row?.waiting ?? 0) > examined - placed;
+      }
       if (assignedAgents.size > 0) {
         await tx.execute('update agents set last_assigned_at = ? where id = any(?::uuid[])', [
           now,
@@ -356,6 +402,7 @@ export class RoutingService {
         ]);
       }
     });
+    if (skipped) this.retrySkipped();
     // After commit: each offer expires on time through its job (the sweep catches any lost one).
     for (const offer of offers) {
       await this.scheduler

@@ -266,6 +266,27 @@ describe('refusals', () => {
     }
   });
 
+  it('a waiting ticket held by a transaction that asks for no routing is not left behind', async () => {
+    const channel = await createChannel(t, 'LIVE_CHAT');
+    const agent = await createAgent(t, { status: 'OFFLINE' });
+    const { ticket } = await receive(t, channel, 'held-user', 'hello');
+    const holder = new pg.Client({ connectionString: t.db.url });
+    await holder.connect();
+    try {
+      // Some change holds the ticket (and will end up changing nothing) while a run reads the queue.
+      await holder.query('begin');
+      await holder.query('select id from tickets where id = $1 for update', [ticket.id]);
+      await t.client.ok(SetAgentStatusDocument, { status: 'ONLINE' }, agent.token);
+      await t.app.services.routing.routeQueue(); // a run that started after the lock: it skipped the ticket
+      expect((await offer(ticket.id)).offeredTo).toBeNull();
+      await holder.query('rollback'); // a refused change: nothing asks for routing
+
+      await waitUntil(async () => (await offer(ticket.id)).offeredTo?.id === agent.id);
+    } finally {
+      await holder.end();
+    }
+  });
+
   it('an agent may follow only its own assignments; integrations none', async () => {
     const a = await createAgent(t);
     const b = await createAgent(t);
@@ -277,9 +298,9 @@ describe('refusals', () => {
   });
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (performance.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
