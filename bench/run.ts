@@ -36,7 +36,7 @@ async function main(): Promise<void> {
 
   const db = new pg.Client({ connectionString: postgres.url });
   await db.connect();
-  const version = (await db.query<{ v: string }>('show server_version')).rows[0]!.v;
+  const version = (await db.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]!.v;
   await db.end();
 
   const run: BenchRun = {
@@ -101,7 +101,13 @@ async function main(): Promise<void> {
   if (full) {
     const mdPath = path.join(ROOT, 'BENCHMARKS.md');
     const existing = fs.existsSync(mdPath) ? fs.readFileSync(mdPath, 'utf8') : undefined;
-    fs.writeFileSync(mdPath, spliceInto(existing, markdown(run)));
+    // Formatted as the repository's Prettier would, so the file stays lint-clean after a run.
+    const prettier = await import('prettier');
+    const options = (await prettier.resolveConfig(mdPath)) ?? {};
+    fs.writeFileSync(
+      mdPath,
+      await prettier.format(spliceInto(existing, markdown(run)), { ...options, parser: 'markdown' }),
+    );
     fs.writeFileSync(path.join(ROOT, 'bench', 'results.json'), `${JSON.stringify(run, null, 2)}\n`);
     log('wrote BENCHMARKS.md and bench/results.json');
   } else {
