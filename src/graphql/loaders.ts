@@ -17,8 +17,9 @@ export interface Loaders {
 }
 
 /**
- * `cache: false` for subscriptions: their context lives as long as the subscription, and a cache
- * there would serve every later event the data of the first (batching still applies per tick).
+ * `cache: false` for a subscription's own context: it lives as long as the subscription, and a
+ * cache there would serve every later event the data of the first. Each event's execution gets
+ * cached loaders of its own (graphql/shared-subscribe.ts).
  */
 export function createLoaders(services: Services, { cache }: { cache: boolean }): Loaders {
   function byId<T extends { id: string }>(load: (ids: readonly string[]) => Promise<T[]>) {

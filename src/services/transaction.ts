@@ -5,11 +5,6 @@ import { TicketEventRecorder } from './ticket-event.recorder';
 
 const MAX_ATTEMPTS = 3;
 
-/** Thrown by work that found the world changed under it and must run again from the start. */
-export class RetryTransaction extends Error {
-  override name = 'RetryTransaction';
-}
-
 export interface TransactionOptions {
   /**
    * Unique constraints whose violation means a concurrent request won a race the locks do not
@@ -51,7 +46,7 @@ export async function transact<T>(
 }
 
 function isRetryable(err: unknown, options: TransactionOptions): boolean {
-  if (err instanceof DeadlockException || err instanceof RetryTransaction) return true;
+  if (err instanceof DeadlockException) return true;
   if (err instanceof UniqueConstraintViolationException && options.retryOnUnique) {
     const constraint = (err as { constraint?: string }).constraint;
     return constraint !== undefined && options.retryOnUnique.has(constraint);
