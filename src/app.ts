@@ -9,6 +9,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import { GraphQLError } from 'graphql';
 import type { AgendaBackend as AgendaBackendKind, EventTransport, NodeEnv } from './config/config';
+import { defaultLimits, type Limits } from './config/limits';
 import { type Clock, systemClock } from './domain/clock';
 import { DomainError } from './domain/errors';
 import { migrate } from './db/migrate';
@@ -43,6 +44,8 @@ export interface AppConfig {
   eventTransport?: EventTransport;
   /** Agenda's polling interval and the sweep's period (defaults: 1 s and 60 s). */
   scheduler?: Partial<SchedulerOptions>;
+  /** Query, body, CORS, WebSocket and rate limits; each part given replaces its default. */
+  limits?: Partial<Limits>;
 }
 
 export interface App {
@@ -56,13 +59,12 @@ export interface App {
   stop(): Promise<void>;
 }
 
-const BODY_LIMIT_BYTES = 1024 * 1024;
-
 /** Builds the whole server (database, services, GraphQL over HTTP and WebSocket) without listening. */
 export async function createApp(config: AppConfig): Promise<App> {
   const { logger } = config;
   const clock = config.clock ?? systemClock;
   const production = config.nodeEnv === 'production';
+  const limits: Limits = { ...defaultLimits(production), ...config.limits };
 
   const orm = await MikroORM.init(
     ormConfig(config.databaseUrl, { logger: (message) => logger.debug(message) }),
@@ -139,7 +141,7 @@ export async function createApp(config: AppConfig): Promise<App> {
 
   expressApp.use(healthRoutes(orm));
   routes.graphql = graphqlHttpHandler(apollo, {
-    bodyLimitBytes: BODY_LIMIT_BYTES,
+    bodyLimitBytes: limits.bodyLimitBytes,
     context: async (req) =>
       createContext(services, await authenticateRequest(services, req.headers.authorization)),
   });

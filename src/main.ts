@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     logger,
     agenda: { kind: config.agendaBackend, mongodbUrl: config.mongodbUrl },
     eventTransport: config.eventTransport,
+    limits: config.limits,
   }).catch(async (err: unknown) => {
     await embedded?.stop();
     throw err;

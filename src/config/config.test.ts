@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ConfigError, loadConfig } from './config';
+import { defaultLimits } from './limits';
 
 const CWD = '/srv/parley';
 const load = (env: Record<string, string>) => loadConfig(env, CWD);
@@ -18,6 +19,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       introspection: true,
       eventTransport: 'postgres',
+      limits: defaultLimits(false),
     });
   });
 
@@ -46,7 +48,52 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       introspection: true,
       eventTransport: 'memory',
+      limits: defaultLimits(true),
     });
+  });
+
+  it('reads every limit', () => {
+    expect(
+      load({
+        PARLEY_MAX_QUERY_DEPTH: '8',
+        PARLEY_MAX_QUERY_ALIASES: '0',
+        PARLEY_MAX_QUERY_DIRECTIVES: '5',
+        PARLEY_MAX_QUERY_TOKENS: '500',
+        PARLEY_MAX_QUERY_COST: '2000',
+        PARLEY_MAX_QUERY_LENGTH: '4096',
+        PARLEY_BODY_LIMIT_BYTES: '65536',
+        PARLEY_CORS_ORIGINS: 'https://app.example.com, http://localhost:3000',
+        PARLEY_WS_INIT_TIMEOUT_MS: '1000',
+        PARLEY_WS_MAX_MESSAGE_BYTES: '8192',
+        PARLEY_WS_MAX_SUBSCRIPTIONS: '10',
+        PARLEY_RATE_LIMIT_MESSAGES_PER_SECOND: '250',
+        PARLEY_RATE_LIMIT_MUTATIONS_PER_SECOND: '5',
+        PARLEY_RATE_LIMIT_MUTATIONS_BURST: '20',
+      }).limits,
+    ).toEqual({
+      query: {
+        maxDepth: 8,
+        maxAliases: 0,
+        maxDirectives: 5,
+        maxTokens: 500,
+        maxCost: 2000,
+        maxQueryLength: 4096,
+      },
+      bodyLimitBytes: 65536,
+      corsOrigins: ['https://app.example.com', 'http://localhost:3000'],
+      webSocket: { initTimeoutMs: 1000, maxMessageBytes: 8192, maxSubscriptions: 10 },
+      rateLimits: {
+        messages: { perSecond: 250, burst: 2500 },
+        mutations: { perSecond: 5, burst: 20 },
+      },
+    });
+  });
+
+  it('closes CORS in production, opens it in development, and lifts a rate limit at 0', () => {
+    expect(load({ NODE_ENV: 'production', ADMIN_TOKEN: GOOD_TOKEN }).limits.corsOrigins).toEqual([]);
+    expect(load({}).limits.corsOrigins).toEqual(['*']);
+    expect(load({ PARLEY_CORS_ORIGINS: 'none' }).limits.corsOrigins).toEqual([]);
+    expect(load({ PARLEY_RATE_LIMIT_MESSAGES_PER_SECOND: '0' }).limits.rateLimits.messages).toBeNull();
   });
 
   it('turns introspection off in production unless asked', () => {
@@ -68,6 +115,14 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ PARLEY_INTROSPECTION: 'maybe' }, 'PARLEY_INTROSPECTION'],
     [{ PARLEY_EVENT_TRANSPORT: 'kafka' }, 'PARLEY_EVENT_TRANSPORT'],
+    [{ PARLEY_MAX_QUERY_DEPTH: '0' }, 'PARLEY_MAX_QUERY_DEPTH'],
+    [{ PARLEY_MAX_QUERY_COST: 'lots' }, 'PARLEY_MAX_QUERY_COST'],
+    [{ PARLEY_BODY_LIMIT_BYTES: '1e6' }, 'PARLEY_BODY_LIMIT_BYTES'],
+    [{ PARLEY_CORS_ORIGINS: 'https://app.example.com/' }, 'PARLEY_CORS_ORIGINS'],
+    [{ PARLEY_CORS_ORIGINS: 'app.example.com' }, 'PARLEY_CORS_ORIGINS'],
+    [{ PARLEY_WS_MAX_SUBSCRIPTIONS: '-3' }, 'PARLEY_WS_MAX_SUBSCRIPTIONS'],
+    [{ PARLEY_RATE_LIMIT_MESSAGES_PER_SECOND: 'fast' }, 'PARLEY_RATE_LIMIT_MESSAGES_PER_SECOND'],
+    [{ PARLEY_RATE_LIMIT_MESSAGES_BURST: '0' }, 'PARLEY_RATE_LIMIT_MESSAGES_BURST'],
   ])('refuses %p, naming %s', (env, variable) => {
     let error: unknown;
     try {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { defaultLimits, type Limits, type RateLimit } from './limits';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type AgendaBackend = 'postgres' | 'mongodb';
@@ -20,6 +21,7 @@ export interface Config {
   introspection: boolean;
   /** postgres: LISTEN/NOTIFY, every process's subscribers see every change; memory: this process only. */
   eventTransport: EventTransport;
+  limits: Limits;
 }
 
 export class ConfigError extends Error {
@@ -84,6 +86,84 @@ function parseBoolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `${JSON.stringify(raw)} is not true or false`);
 }
 
+function parseCount(env: Env, name: string, fallback: number, min = 1): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min) {
+    throw new ConfigError(name, `${JSON.stringify(raw)} is not a whole number ≥ ${min}`);
+  }
+  return n;
+}
+
+/** `<NAME>_PER_SECOND` (0: unlimited) and `<NAME>_BURST` (default: 10 seconds' worth, at least 1). */
+function parseRateLimit(env: Env, name: string, fallback: RateLimit | null): RateLimit | null {
+  const perSecondName = `${name}_PER_SECOND`;
+  const raw = optional(env, perSecondName);
+  let perSecond = fallback?.perSecond ?? 0;
+  if (raw !== undefined) {
+    perSecond = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(perSecond)) {
+      throw new ConfigError(perSecondName, `${JSON.stringify(raw)} is not a number ≥ 0`);
+    }
+  }
+  if (perSecond === 0) return null;
+  const defaultBurst =
+    raw === undefined && fallback ? fallback.burst : Math.max(1, Math.ceil(perSecond * 10));
+  return { perSecond, burst: parseCount(env, `${name}_BURST`, defaultBurst) };
+}
+
+function parseOrigins(env: Env, fallback: string[]): string[] {
+  const raw = optional(env, 'PARLEY_CORS_ORIGINS');
+  if (raw === undefined) return fallback;
+  if (raw === 'none') return [];
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError('PARLEY_CORS_ORIGINS', `${JSON.stringify(origin)} is not an origin`);
+    }
+    if (url.origin !== origin) {
+      throw new ConfigError(
+        'PARLEY_CORS_ORIGINS',
+        `${JSON.stringify(origin)} is not an origin (scheme://host[:port], no path); did you mean ${url.origin}?`,
+      );
+    }
+  }
+  return origins;
+}
+
+function loadLimits(env: Env, production: boolean): Limits {
+  const d = defaultLimits(production);
+  return {
+    query: {
+      maxDepth: parseCount(env, 'PARLEY_MAX_QUERY_DEPTH', d.query.maxDepth),
+      maxAliases: parseCount(env, 'PARLEY_MAX_QUERY_ALIASES', d.query.maxAliases, 0),
+      maxDirectives: parseCount(env, 'PARLEY_MAX_QUERY_DIRECTIVES', d.query.maxDirectives, 0),
+      maxTokens: parseCount(env, 'PARLEY_MAX_QUERY_TOKENS', d.query.maxTokens),
+      maxCost: parseCount(env, 'PARLEY_MAX_QUERY_COST', d.query.maxCost),
+      maxQueryLength: parseCount(env, 'PARLEY_MAX_QUERY_LENGTH', d.query.maxQueryLength),
+    },
+    bodyLimitBytes: parseCount(env, 'PARLEY_BODY_LIMIT_BYTES', d.bodyLimitBytes),
+    corsOrigins: parseOrigins(env, d.corsOrigins),
+    webSocket: {
+      initTimeoutMs: parseCount(env, 'PARLEY_WS_INIT_TIMEOUT_MS', d.webSocket.initTimeoutMs),
+      maxMessageBytes: parseCount(env, 'PARLEY_WS_MAX_MESSAGE_BYTES', d.webSocket.maxMessageBytes),
+      maxSubscriptions: parseCount(env, 'PARLEY_WS_MAX_SUBSCRIPTIONS', d.webSocket.maxSubscriptions),
+    },
+    rateLimits: {
+      messages: parseRateLimit(env, 'PARLEY_RATE_LIMIT_MESSAGES', d.rateLimits.messages),
+      mutations: parseRateLimit(env, 'PARLEY_RATE_LIMIT_MUTATIONS', d.rateLimits.mutations),
+    },
+  };
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const nodeEnv = oneOf<NodeEnv>(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
   const production = nodeEnv === 'production';
@@ -113,5 +193,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     introspection: parseBoolean(env, 'PARLEY_INTROSPECTION', !production),
     eventTransport: oneOf<EventTransport>(env, 'PARLEY_EVENT_TRANSPORT', ['postgres', 'memory'], 'postgres'),
+    limits: loadLimits(env, production),
   };
 }

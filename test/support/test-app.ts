@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp, type App } from '../../src/app';
+import type { Limits } from '../../src/config/limits';
 import { ManualClock, type Clock } from '../../src/domain/clock';
 import { createLogger } from '../../src/observability/logger';
 import { GraphQLClient } from './graphql-client';
@@ -28,6 +29,8 @@ export async function startTestApp<C extends Clock = ManualClock>(
     scheduler?: { processEveryMs?: number; sweepEveryMs?: number };
     eventTransport?: 'postgres' | 'memory';
     agenda?: { kind: 'postgres' | 'mongodb'; mongodbUrl?: string };
+    /** Production's limits unless replaced here (suites that hammer one token lift the rate limits). */
+    limits?: Partial<Limits>;
   } = {},
 ): Promise<TestApp<C>> {
   const db = options.db ?? (await createTestDatabase());
@@ -42,6 +45,7 @@ export async function startTestApp<C extends Clock = ManualClock>(
     scheduler: options.scheduler,
     eventTransport: options.eventTransport,
     agenda: options.agenda,
+    limits: options.limits,
   });
   const address = await app.listen(0, '127.0.0.1');
   return {
