@@ -22,7 +22,12 @@ import { createContext, type GraphQLContext } from './graphql/context';
 import { createErrorFormatter } from './graphql/format-error';
 import { operationLogPlugin } from './graphql/plugins/operation-log.plugin';
 import { getSchema } from './graphql/schema';
+import { QueryLimiter } from './graphql/query-limits';
+import { MutationRateLimiter } from './graphql/rate-limits';
+import { rateLimitPlugin } from './graphql/plugins/rate-limit.plugin';
+import { cors } from './http/cors';
 import { graphqlHttpHandler } from './http/graphql-http';
+import { securityHeaders } from './http/security-headers';
 import { healthRoutes } from './http/health.routes';
 import { attachGraphQLWebSocket } from './http/websocket';
 import type { Logger } from './observability/logger';
@@ -99,26 +104,48 @@ export async function createApp(config: AppConfig): Promise<App> {
   });
   const schema = await getSchema();
   const formatError = createErrorFormatter({ logger, production });
+  const limiter = new QueryLimiter(schema, limits.query);
+  const rateLimiter = new MutationRateLimiter(limits.rateLimits, clock);
+  const applyCors = cors(limits.corsOrigins);
+  const applySecurityHeaders = securityHeaders(production);
 
   const expressApp = express();
   expressApp.disable('x-powered-by');
   // Apollo needs the HTTP server (to drain it) before its handler can exist; set once Apollo starts.
   const routes: { graphql?: (req: http.IncomingMessage, res: http.ServerResponse) => void } = {};
   const httpServer = http.createServer((req, res) => {
+    applySecurityHeaders(res);
+    if (applyCors(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0];
     if (routes.graphql && (path === '/graphql' || path === '/graphql/')) routes.graphql(req, res);
     else expressApp(req, res);
   });
-  const webSocket = attachGraphQLWebSocket({ httpServer, schema, services, formatError, logger });
+  const webSocket = attachGraphQLWebSocket({
+    httpServer,
+    schema,
+    services,
+    formatError,
+    logger,
+    limits: limits.webSocket,
+    limiter,
+    rateLimiter,
+  });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.introspection,
     csrfPrevention: true,
+    // Off: a batch multiplies what one request may cost, and a query hash the server has never seen
+    // (persisted queries) would skip the limits checked on the query text.
+    allowBatchedHttpRequests: false,
+    persistedQueries: false,
+    // graphql/query-limits.ts refuses long documents first; this is the parser's own stop.
+    parseOptions: { maxTokens: limits.query.maxTokens },
     // main.ts owns shutdown order (HTTP, then the ORM, then embedded PostgreSQL).
     stopOnTerminationSignals: false,
     formatError,
     includeStacktraceInErrorResponses: !production,
+    hideSchemaDetailsFromClientErrors: production,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { serverWillStart: async () => ({ drainServer: () => webSocket.dispose() }) },
@@ -126,6 +153,7 @@ export async function createApp(config: AppConfig): Promise<App> {
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       operationLogPlugin(logger),
+      rateLimitPlugin(rateLimiter),
     ],
   });
   await apollo.start();
@@ -142,6 +170,8 @@ export async function createApp(config: AppConfig): Promise<App> {
   expressApp.use(healthRoutes(orm));
   routes.graphql = graphqlHttpHandler(apollo, {
     bodyLimitBytes: limits.bodyLimitBytes,
+    limiter,
+    formatError: (error) => formatError(error.toJSON(), error),
     context: async (req) =>
       createContext(services, await authenticateRequest(services, req.headers.authorization)),
   });

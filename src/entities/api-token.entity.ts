@@ -1,12 +1,10 @@
 import { Check, Entity, Index, Enum, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import { ApiTokenKind } from '../domain/auth/token-kind';
 import { AgentEntity } from './agent.entity';
 import { ChannelEntity } from './channel.entity';
 
-export enum ApiTokenKind {
-  AGENT = 'AGENT',
-  INTEGRATION = 'INTEGRATION',
-}
+export { ApiTokenKind };
 
 /** A bearer token for an agent or a channel's integration; only its SHA-256 is stored. */
 @Entity({ tableName: 'api_tokens' })

@@ -30,7 +30,7 @@ type WireEvent = [
   messageId: string | null,
 ];
 
-type Wire = { t: WireEvent[] } | { a: string } | { s: string };
+type Wire = { t: WireEvent[] } | { a: string } | { s: string } | { r: string[] };
 
 export interface PostgresEventBus extends TicketEventBus {
   start(): Promise<void>;
@@ -65,6 +65,10 @@ export function createPostgresEventBus(options: {
     }
     if ('a' in wire) {
       local.publishAgentChanged(wire.a);
+      return;
+    }
+    if ('r' in wire) {
+      local.publishTokensRevoked(wire.r);
       return;
     }
     // Load only what some subscriber here will receive (nothing at all, most often, when nobody
@@ -143,6 +147,13 @@ export function createPostgresEventBus(options: {
       void notify(em.fork(), wire).catch((err: unknown) =>
         logger.error({ err }, 'could not announce an agent change'),
       );
+    },
+    async revokeTokens(tx, tokenIds) {
+      // A token id is 36 characters: 150 of them stay far below NOTIFY's 8,000 bytes.
+      for (let i = 0; i < tokenIds.length; i += 150) {
+        const wire: Wire = { r: tokenIds.slice(i, i + 150) };
+        await notify(tx, wire);
+      }
     },
     // Notifications arrive in commit order: once our own marker is handled, everything committed
     // before it has been delivered.

@@ -46,6 +46,13 @@ export interface TicketEventBus {
   /** An agent's status, capacity or skills changed (queue figures depend on them). */
   publishAgentChanged(agentId: string): void;
   agentChanges(): AsyncIterableIterator<string>;
+  /**
+   * Called inside the transaction that revoked these tokens: once it commits, every process hears
+   * of it (`onTokensRevoked`) and closes the sockets signed in with them.
+   */
+  revokeTokens(tx: EntityManager, tokenIds: readonly string[]): Promise<void>;
+  /** Calls `listener` with the ids of revoked tokens; returns the unsubscribe. */
+  onTokensRevoked(listener: (tokenIds: readonly string[]) => void): () => void;
   /** Live subscriptions, for operations (and tests that must not publish before one is live). */
   subscriberCount(): number;
   /** Resolves once every change committed before the call has been delivered to local subscribers. */
@@ -60,6 +67,7 @@ interface Listener {
 /** Delivers to this process's subscribers only: the local half of every transport. */
 export interface LocalTicketEventBus extends TicketEventBus {
   publish(events: readonly TicketChangeEvent[]): void;
+  publishTokensRevoked(tokenIds: readonly string[]): void;
   /** Whether some local subscriber would receive this change. */
   wants(event: TicketChangeHeader & { messageId: string | null }): boolean;
 }
@@ -68,6 +76,7 @@ export function createInProcessTicketEventBus(): LocalTicketEventBus {
   const all = new Set<Listener>();
   const byTicket = new Map<string, Set<Listener>>();
   const agentListeners = new Set<EventQueue<string>>();
+  const revocationListeners = new Set<(tokenIds: readonly string[]) => void>();
 
   function listen(set: Set<Listener>, accept?: Listener['accept'], onEmpty?: () => void) {
     const listener: Listener = {
@@ -111,6 +120,18 @@ export function createInProcessTicketEventBus(): LocalTicketEventBus {
       const queue: EventQueue<string> = new EventQueue(() => agentListeners.delete(queue));
       agentListeners.add(queue);
       return queue;
+    },
+    // In one process there is no commit to wait for: closing a socket a moment early, for a
+    // revocation that then rolls back, costs its client a reconnect and nothing else.
+    async revokeTokens(_tx, tokenIds) {
+      this.publishTokensRevoked(tokenIds);
+    },
+    publishTokensRevoked(tokenIds) {
+      for (const listener of revocationListeners) listener(tokenIds);
+    },
+    onTokensRevoked(listener) {
+      revocationListeners.add(listener);
+      return () => revocationListeners.delete(listener);
     },
     settle: async () => undefined,
     subscriberCount() {

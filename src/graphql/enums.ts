@@ -1,5 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import { AgentStatus } from '../domain/agent/agent.rules';
+import { ApiTokenKind } from '../domain/auth/token-kind';
 import { ChannelKind } from '../domain/channel/channel.rules';
 import { ConversationStyleKind } from '../domain/conversation-style/conversation-style.rules';
 import { AuthorType, TicketChangeKind, TicketPriority, TicketStatus } from '../domain/ticket/ticket.enums';
@@ -11,6 +12,10 @@ registerEnumType(AgentStatus, {
 registerEnumType(ConversationStyleKind, {
   name: 'ConversationStyleKind',
   description: 'What solving a ticket and a returning customer do.',
+});
+registerEnumType(ApiTokenKind, {
+  name: 'ApiTokenKind',
+  description: "Whom a bearer token signs in: an agent, or a channel's integration.",
 });
 registerEnumType(ChannelKind, { name: 'ChannelKind', description: 'Where end users write in from.' });
 
@@ -27,6 +32,7 @@ registerEnumType(TicketChangeKind, { name: 'TicketChangeKind' });
 
 export {
   AgentStatus,
+  ApiTokenKind,
   AuthorType,
   ChannelKind,
   ConversationStyleKind,

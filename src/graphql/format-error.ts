@@ -27,7 +27,16 @@ export function createErrorFormatter({ logger, production }: ErrorFormatterOptio
       };
     }
     const code = formatted.extensions?.code;
-    if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+    if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+      // extensions.http is for the HTTP transport's status line; Apollo drops it, graphql-ws would not.
+      const { http: _http, ...extensions } = formatted.extensions ?? {};
+      // "Did you mean …?" would tell a stranger the schema field by field, with introspection off.
+      const message =
+        production && formatted.message.includes(' Did you mean ')
+          ? formatted.message.replace(/ Did you mean .*$/s, '')
+          : formatted.message;
+      return { ...formatted, message, extensions };
+    }
 
     const errorId = randomUUID();
     logger.error({ err: original, errorId, path: formatted.path }, 'unexpected error in a GraphQL operation');

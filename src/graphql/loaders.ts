@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { AgentEntity } from '../entities/agent.entity';
+import type { ApiTokenEntity } from '../entities/api-token.entity';
 import type { ChannelEntity } from '../entities/channel.entity';
 import type { ConversationStyleEntity } from '../entities/conversation-style.entity';
 import type { EndUserEntity } from '../entities/end-user.entity';
@@ -14,6 +15,8 @@ export interface Loaders {
   endUser: DataLoader<string, EndUserEntity | undefined>;
   ticket: DataLoader<string, TicketEntity | undefined>;
   agentLoad: DataLoader<string, number>;
+  agentTokens: DataLoader<string, ApiTokenEntity[]>;
+  channelTokens: DataLoader<string, ApiTokenEntity[]>;
 }
 
 /**
@@ -31,6 +34,17 @@ export function createLoaders(services: Services, { cache }: { cache: boolean })
       { cache },
     );
   }
+  function tokensOf(owner: 'agent' | 'channel') {
+    return new DataLoader<string, ApiTokenEntity[]>(
+      async (ids) => {
+        const tokens = await services.tokens.listFor(
+          owner === 'agent' ? { agentIds: ids } : { channelIds: ids },
+        );
+        return ids.map((id) => tokens.filter((t) => t[owner]?.id === id));
+      },
+      { cache },
+    );
+  }
   return {
     agent: byId((ids) => services.agents.findByIds(ids)),
     channel: byId((ids) => services.channels.findByIds(ids)),
@@ -44,6 +58,8 @@ export function createLoaders(services: Services, { cache }: { cache: boolean })
       },
       { cache },
     ),
+    agentTokens: tokensOf('agent'),
+    channelTokens: tokensOf('channel'),
   };
 }
 

@@ -4,6 +4,7 @@ import { buildSchema } from 'type-graphql';
 import './enums';
 import { authChecker } from './auth-checker';
 import { AgentResolver } from './resolvers/agent.resolver';
+import { ApiTokenResolver } from './resolvers/api-token.resolver';
 import { ChannelResolver } from './resolvers/channel.resolver';
 import { ConversationStyleResolver } from './resolvers/conversation-style.resolver';
 import { MessageResolver } from './resolvers/message.resolver';
@@ -19,6 +20,7 @@ let built: Promise<GraphQLSchema> | undefined;
 export function getSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers: [
+      ApiTokenResolver,
       AgentResolver,
       ChannelResolver,
       ConversationStyleResolver,

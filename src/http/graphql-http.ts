@@ -1,10 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
+import type { QueryLimiter } from '../graphql/query-limits';
 
 export interface GraphQLHttpOptions<C extends BaseContext> {
   context: (req: IncomingMessage) => Promise<C>;
   /** Larger bodies are refused with 413 before they are read in full. */
   bodyLimitBytes: number;
+  /** Checked before Apollo parses or validates anything: an abusive query costs one cached lookup. */
+  limiter: QueryLimiter;
+  /** How a refusal's errors reach the client (the same mapping as Apollo's). */
+  formatError: (error: GraphQLError) => unknown;
 }
 
 /**
@@ -33,6 +39,10 @@ export function graphqlHttpHandler<C extends BaseContext>(
         }
         const url = req.url ?? '';
         const query = url.indexOf('?');
+        const refusals = checkLimits(options.limiter, body, query === -1 ? '' : url.slice(query));
+        if (refusals.length > 0) {
+          return sendJson(res, 400, { errors: refusals.map((e) => options.formatError(e)) });
+        }
         const response = await apollo.executeHTTPGraphQLRequest({
           httpGraphQLRequest: {
             method: (req.method ?? 'GET').toUpperCase(),
@@ -42,6 +52,8 @@ export function graphqlHttpHandler<C extends BaseContext>(
           },
           context: () => options.context(req),
         });
+        // Answers carry one caller's private data: no shared cache may keep them.
+        res.setHeader('cache-control', 'no-store');
         for (const [name, value] of response.headers) res.setHeader(name, value);
         res.statusCode = response.status ?? 200;
         if (response.body.kind === 'complete') {
@@ -61,6 +73,39 @@ export function graphqlHttpHandler<C extends BaseContext>(
 }
 
 class BodyTooLarge extends Error {}
+
+/**
+ * A POST's JSON body or a GET's search string. A batch (an array) is left to Apollo, which refuses
+ * it whole: batching is off. Anything malformed is left to Apollo too, which says what is wrong.
+ */
+function checkLimits(limiter: QueryLimiter, body: unknown, search: string): GraphQLError[] {
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+    const { query, variables, operationName } = body as Record<string, unknown>;
+    if (typeof query !== 'string') return [];
+    return limiter.check(
+      query,
+      variables !== null && typeof variables === 'object'
+        ? (variables as Record<string, unknown>)
+        : undefined,
+      typeof operationName === 'string' ? operationName : undefined,
+    );
+  }
+  if (body !== undefined || search === '') return [];
+  const params = new URLSearchParams(search);
+  const query = params.get('query');
+  if (query === null) return [];
+  let variables: unknown;
+  try {
+    variables = JSON.parse(params.get('variables') ?? 'null');
+  } catch {
+    return []; // Apollo refuses it, saying why
+  }
+  return limiter.check(
+    query,
+    variables !== null && typeof variables === 'object' ? (variables as Record<string, unknown>) : undefined,
+    params.get('operationName'),
+  );
+}
 
 function isJson(contentType: string | undefined): boolean {
   if (!contentType) return false;
@@ -95,8 +140,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 }
 
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent) return void res.destroy();
-  const payload = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  const payload = JSON.stringify(body);
+  res.setHeader('cache-control', 'no-store');
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(payload),

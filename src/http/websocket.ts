@@ -1,17 +1,35 @@
 import type { Server } from 'node:http';
-import type { GraphQLSchema } from 'graphql';
-import { WebSocketServer } from 'ws';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocketLimits } from '../config/limits';
 import type { Principal } from '../domain/auth/principal';
 import { createContext } from '../graphql/context';
 import type { ErrorFormatter } from '../graphql/format-error';
 import { serializedOnce } from '../graphql/frame-cache';
+import type { QueryLimiter } from '../graphql/query-limits';
+import type { MutationRateLimiter } from '../graphql/rate-limits';
 import { sharedSubscribe } from '../graphql/shared-subscribe';
 import type { Logger } from '../observability/logger';
 import type { Services } from '../services/services.factory';
 import { serveGraphQLWs } from './ws-transport';
 
-/** graphql-ws close codes beyond the protocol's own: the token was missing or wrong. */
+/** graphql-ws close codes beyond the protocol's own: the token was missing, wrong or revoked. */
 export const CLOSE_UNAUTHORIZED = 4401;
+
+export const TOO_MANY_SUBSCRIPTIONS = 'TOO_MANY_SUBSCRIPTIONS';
+
+/**
+ * A revocation reaches every process through the event bus at once; this sweep closes what a lost
+ * notification (a listener reconnecting) would leave open.
+ */
+const REVALIDATE_EVERY_MS = 30_000;
 
 // A type alias, not an interface: graphql-ws wants a Record-compatible extra.
 type ConnectionExtra = { principal: Principal };
@@ -31,16 +49,44 @@ export function attachGraphQLWebSocket(options: {
   services: Services;
   formatError: ErrorFormatter;
   logger: Logger;
+  limits: WebSocketLimits;
+  limiter: QueryLimiter;
+  rateLimiter: MutationRateLimiter;
 }): GraphQLWebSocket {
-  const { httpServer, schema, services, formatError, logger } = options;
-  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const { httpServer, schema, services, formatError, logger, limits, limiter, rateLimiter } = options;
+  // A frame over maxPayload closes its socket with 1009 (message too big) before it is buffered whole.
+  const wss = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: limits.maxMessageBytes,
+  });
+
+  // Sockets by the token they signed in with, to close them when it is revoked.
+  const socketsByToken = new Map<string, Set<WebSocket>>();
+  const closeRevoked = (tokenIds: readonly string[]) => {
+    for (const id of tokenIds) {
+      for (const socket of socketsByToken.get(id) ?? []) socket.close(CLOSE_UNAUTHORIZED, 'Token revoked');
+      socketsByToken.delete(id);
+    }
+  };
+  const stopListening = services.events.onTokensRevoked(closeRevoked);
+  const revalidate = setInterval(() => {
+    if (socketsByToken.size === 0) return;
+    services.auth
+      .revokedAmong([...socketsByToken.keys()])
+      .then(closeRevoked, (err: unknown) =>
+        logger.error({ err }, 'could not re-check the tokens of open sockets'),
+      );
+  }, REVALIDATE_EVERY_MS);
+  revalidate.unref();
+  // Full validation of a document the limiter accepted, once per distinct query text.
+  const validated = new WeakMap<DocumentNode, readonly GraphQLError[]>();
 
   const server = serveGraphQLWs<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
+      connectionInitWaitTimeout: limits.initTimeoutMs,
       subscribe: sharedSubscribe,
-      context: (ctx) =>
-        createContext(services, ctx.extra.principal ?? { role: 'ANONYMOUS' }, { longLived: true }),
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
         let principal: Principal;
@@ -56,7 +102,57 @@ export function attachGraphQLWebSocket(options: {
           return false;
         }
         ctx.extra.principal = principal;
+        if (principal.role === 'AGENT' || principal.role === 'INTEGRATION') {
+          const socket = ctx.extra.socket;
+          let sockets = socketsByToken.get(principal.tokenId);
+          if (!sockets) socketsByToken.set(principal.tokenId, (sockets = new Set()));
+          sockets.add(socket);
+          socket.once('close', () => {
+            sockets.delete(socket);
+            if (sockets.size === 0 && socketsByToken.get(principal.tokenId) === sockets) {
+              socketsByToken.delete(principal.tokenId);
+            }
+          });
+        }
         return true;
+      },
+      // The same limits as HTTP, then graphql-ws's own parse and validation, done here once per query text.
+      onSubscribe: (ctx, _id, payload) => {
+        // graphql-ws has registered this operation already: it counts itself.
+        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptions) {
+          return [
+            new GraphQLError(
+              `At most ${limits.maxSubscriptions} operations at once per connection: complete one, or open another connection.`,
+              { extensions: { code: TOO_MANY_SUBSCRIPTIONS, max: limits.maxSubscriptions } },
+            ),
+          ];
+        }
+        const refusals = limiter.check(payload.query, payload.variables, payload.operationName);
+        if (refusals.length > 0) return refusals;
+        let document = limiter.document(payload.query);
+        if (!document) {
+          try {
+            document = parse(payload.query);
+          } catch (err) {
+            return [err instanceof GraphQLError ? err : new GraphQLError('The query could not be parsed')];
+          }
+        }
+        let errors = validated.get(document);
+        if (!errors) validated.set(document, (errors = validate(schema, document)));
+        if (errors.length > 0) return [...errors];
+        const operation = getOperationAST(document, payload.operationName);
+        const principal = ctx.extra.principal ?? { role: 'ANONYMOUS' };
+        if (operation) {
+          const refusal = rateLimiter.check(principal, document, operation);
+          if (refusal) return [refusal];
+        }
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: createContext(services, principal, { longLived: true }),
+        };
       },
       // Results without errors are shared by every identical subscription: serialised once.
       onNext: (_ctx, _id, _payload, _args, result) =>
@@ -70,6 +166,10 @@ export function attachGraphQLWebSocket(options: {
   );
 
   return {
-    dispose: () => server.dispose(),
+    dispose: async () => {
+      clearInterval(revalidate);
+      stopListening();
+      await server.dispose();
+    },
   };
 }

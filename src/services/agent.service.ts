@@ -75,7 +75,7 @@ export class AgentService {
             createdAt: now,
             updatedAt: now,
           });
-          const token = this.auth.issueAgentToken(em, agent);
+          const { token } = this.auth.issueAgentToken(em, agent);
           await em.flush();
           return { agent, token };
         }),

@@ -15,6 +15,12 @@ interface TokenRow {
   channel_id: string | null;
 }
 
+export interface IssuedToken {
+  /** The bearer token in clear: it exists only in this response, never in the database. */
+  token: string;
+  record: ApiTokenEntity;
+}
+
 /** Turns bearer tokens into principals, and issues the tokens agents and integrations sign in with. */
 export class AuthService {
   private readonly adminTokenHash: string;
@@ -55,12 +61,25 @@ export class AuthService {
     throw unauthenticated('The token is not valid');
   }
 
+  /** Which of these tokens are revoked (or gone), for sockets that signed in with them earlier. */
+  async revokedAmong(tokenIds: readonly string[]): Promise<string[]> {
+    if (tokenIds.length === 0) return [];
+    const live = await this.em
+      .getConnection()
+      .execute<{ id: string }[]>(
+        'select id from api_tokens where id = any(?::uuid[]) and revoked_at is null',
+        [`{${tokenIds.join(',')}}`],
+      );
+    const alive = new Set(live.map((row) => row.id));
+    return tokenIds.filter((id) => !alive.has(id));
+  }
+
   /** Persists (within the caller's transaction) a new token for the agent and returns it in clear, once. */
-  issueAgentToken(em: EntityManager, agent: AgentEntity): string {
+  issueAgentToken(em: EntityManager, agent: AgentEntity): IssuedToken {
     return this.issue(em, 'prl_agent', { kind: ApiTokenKind.AGENT, agent });
   }
 
-  issueChannelToken(em: EntityManager, channel: ChannelEntity): string {
+  issueChannelToken(em: EntityManager, channel: ChannelEntity): IssuedToken {
     return this.issue(em, 'prl_int', { kind: ApiTokenKind.INTEGRATION, channel });
   }
 
@@ -68,9 +87,13 @@ export class AuthService {
     em: EntityManager,
     prefix: TokenPrefix,
     owner: { kind: ApiTokenKind; agent?: AgentEntity; channel?: ChannelEntity },
-  ): string {
+  ): IssuedToken {
     const token = generateToken(prefix);
-    em.create(ApiTokenEntity, { ...owner, tokenHash: hashToken(token), createdAt: this.clock.now() });
-    return token;
+    const record = em.create(ApiTokenEntity, {
+      ...owner,
+      tokenHash: hashToken(token),
+      createdAt: this.clock.now(),
+    });
+    return { token, record };
   }
 }

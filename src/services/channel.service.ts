@@ -55,7 +55,7 @@ export class ChannelService {
         createdAt: now,
         updatedAt: now,
       });
-      const token = this.auth.issueChannelToken(em, channel);
+      const { token } = this.auth.issueChannelToken(em, channel);
       await em.flush();
       return { channel, token };
     });

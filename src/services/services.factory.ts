@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock';
 import type { TicketEventBus } from '../events/ticket-event.bus';
 import type { Logger } from '../observability/logger';
 import { AgentService } from './agent.service';
+import { ApiTokenService } from './api-token.service';
 import { AuthService } from './auth.service';
 import { ChannelService } from './channel.service';
 import { ConversationStyleService } from './conversation-style.service';
@@ -15,6 +16,7 @@ import { TicketService } from './ticket.service';
 
 export interface Services {
   auth: AuthService;
+  tokens: ApiTokenService;
   agents: AgentService;
   conversationStyles: ConversationStyleService;
   channels: ChannelService;
@@ -43,6 +45,7 @@ export function createServices({ em, clock, adminToken, events, logger, schedule
   const routing = new RoutingService(em, clock, events, scheduler, logger);
   return {
     auth,
+    tokens: new ApiTokenService(em, clock, auth, events),
     routing,
     agents: new AgentService(em, clock, auth, routing, events),
     conversationStyles: new ConversationStyleService(em, clock, scheduler, logger),

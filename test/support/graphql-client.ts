@@ -26,11 +26,16 @@ export class GraphQLClient {
 
   /** For requests codegen cannot express: wrong types, raw headers. */
   async raw<TData = unknown>(body: object, authorization?: string): Promise<GraphQLResponse<TData>> {
-    let req = request(this.server).post('/graphql').set('content-type', 'application/json');
-    if (authorization !== undefined) req = req.set('authorization', authorization);
-    const res = await req.send(body);
+    const res = await this.rawResponse(body, authorization);
     const parsed = res.body as { data?: TData | null; errors?: GraphQLFormattedError[] };
     return { status: res.status, data: parsed.data, errors: parsed.errors };
+  }
+
+  /** The whole HTTP response, for tests of status lines and headers. */
+  rawResponse(body: object | string, authorization?: string): Promise<request.Response> {
+    let req = request(this.server).post('/graphql').set('content-type', 'application/json');
+    if (authorization !== undefined) req = req.set('authorization', authorization);
+    return req.send(body);
   }
 
   /** Fails the test with the server's errors when the call did not succeed. */

@@ -3,6 +3,7 @@ import { forbidden } from '../../domain/errors';
 import type { GraphQLContext } from '../context';
 import { AgentStatus } from '../enums';
 import { AgentType, CreateAgentInput, CreateAgentPayload, UpdateAgentInput } from '../types/agent.type';
+import { ApiTokenType } from '../types/api-token.type';
 
 @Resolver(() => AgentType)
 export class AgentResolver {
@@ -73,5 +74,13 @@ export class AgentResolver {
   @FieldResolver(() => Int, { description: 'OPEN tickets assigned to the agent plus tickets offered to it.' })
   load(@Root() agent: AgentType, @Ctx() { loaders }: GraphQLContext): Promise<number> {
     return loaders.agentLoad.load(agent.id);
+  }
+
+  @Authorized('ADMIN')
+  @FieldResolver(() => [ApiTokenType], {
+    description: "The agent's tokens, newest first, revoked ones included. Admins only.",
+  })
+  async tokens(@Root() agent: AgentType, @Ctx() { loaders }: GraphQLContext): Promise<ApiTokenType[]> {
+    return (await loaders.agentTokens.load(agent.id)).map(ApiTokenType.from);
   }
 }

@@ -5,6 +5,7 @@ import {
   CreateChannelPayload,
   UpdateChannelInput,
 } from '../types/channel.type';
+import { ApiTokenType } from '../types/api-token.type';
 import { ConversationStyleType } from '../types/conversation-style.type';
 import type { GraphQLContext } from '../context';
 import { loadRequired } from '../loaders';
@@ -45,5 +46,13 @@ export class ChannelResolver {
     return ConversationStyleType.from(
       await loadRequired(loaders.conversationStyle, channel.styleId, 'ConversationStyle'),
     );
+  }
+
+  @Authorized('ADMIN')
+  @FieldResolver(() => [ApiTokenType], {
+    description: "The integration's tokens, newest first, revoked ones included. Admins only.",
+  })
+  async tokens(@Root() channel: ChannelType, @Ctx() { loaders }: GraphQLContext): Promise<ApiTokenType[]> {
+    return (await loaders.channelTokens.load(channel.id)).map(ApiTokenType.from);
   }
 }

@@ -1,0 +1,173 @@
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import {
+  GraphQLError,
+  type DocumentNode,
+  type GraphQLSchema,
+  parse,
+  validate,
+  type ValidationRule,
+} from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import type { QueryLimits } from '../config/limits';
+
+export const QUERY_LIMIT_EXCEEDED = 'QUERY_LIMIT_EXCEEDED';
+
+type LimitName = keyof QueryLimits;
+
+/** A refusal names the limit, its value and the variable that changes it, so a client can fix its query. */
+export function limitError(limit: LimitName, max: number, message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: QUERY_LIMIT_EXCEEDED, limit, max, http: { status: 400 } },
+  });
+}
+
+/** What the static checks found for one query text: its document, or why it is refused. */
+type Verdict = { document: DocumentNode } | { errors: GraphQLError[] } | { syntaxError: true };
+
+const CACHE_SIZE = 1_000;
+
+/**
+ * The OWASP list of GraphQL limits, checked before anything runs, the same way for HTTP and
+ * WebSocket operations: query length, then lexer tokens (the parser stops there, so a huge
+ * document costs little), then depth, aliases and directives (graphql-armor's rules, the only
+ * rules run at this point), then cost with the request's variables.
+ *
+ * Why these libraries: graphql-armor's rules follow fragments and ignore introspection's
+ * `__schema`; graphql-query-complexity resolves arguments and variables, which a cost made of
+ * `first` needs (armor's cost limit prices a field the same whatever its `first`).
+ */
+export class QueryLimiter {
+  private readonly staticRules: ValidationRule[];
+  // Clients repeat a few queries: their static verdict is computed once (least recently used out).
+  private readonly verdicts = new Map<string, Verdict>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    readonly limits: QueryLimits,
+  ) {
+    this.staticRules = [
+      maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject: [this.collect('maxDepth')] }),
+      maxAliasesRule({
+        n: limits.maxAliases,
+        propagateOnRejection: false,
+        onReject: [this.collect('maxAliases')],
+      }),
+      maxDirectivesRule({
+        n: limits.maxDirectives,
+        propagateOnRejection: false,
+        onReject: [this.collect('maxDirectives')],
+      }),
+    ];
+  }
+
+  // The rules report through callbacks; validate() is synchronous, so one buffer serves every call.
+  private pending: GraphQLError[] = [];
+
+  private collect(limit: LimitName) {
+    return (_ctx: unknown, error: GraphQLError): void => {
+      this.pending.push(limitError(limit, this.limits[limit], error.message.replace(/^Syntax Error: /, '')));
+    };
+  }
+
+  /**
+   * The refusals for this operation, [] when it is within every limit. A query that does not
+   * parse for another reason is left to the normal pipeline, which reports it as a syntax error.
+   */
+  check(query: string, variables: Record<string, unknown> | null | undefined, operationName?: string | null) {
+    const verdict = this.verdict(query);
+    if ('errors' in verdict) return verdict.errors;
+    if ('syntaxError' in verdict) return [];
+    const cost = this.cost(verdict.document, variables ?? undefined, operationName ?? undefined);
+    if (cost > this.limits.maxCost) {
+      return [
+        limitError(
+          'maxCost',
+          this.limits.maxCost,
+          `Query cost limit of ${this.limits.maxCost} exceeded, found ${cost}: ask for fewer items (first) or fewer nested lists.`,
+        ),
+      ];
+    }
+    return [];
+  }
+
+  /** The parsed document of a query check() accepted (cached), for a transport that runs it itself. */
+  document(query: string): DocumentNode | undefined {
+    const verdict = this.verdicts.get(query);
+    return verdict && 'document' in verdict ? verdict.document : undefined;
+  }
+
+  private verdict(query: string): Verdict {
+    const cached = this.verdicts.get(query);
+    if (cached) {
+      this.verdicts.delete(query);
+      this.verdicts.set(query, cached);
+      return cached;
+    }
+    const verdict = this.judge(query);
+    this.verdicts.set(query, verdict);
+    if (this.verdicts.size > CACHE_SIZE) this.verdicts.delete(this.verdicts.keys().next().value as string);
+    return verdict;
+  }
+
+  private judge(query: string): Verdict {
+    const { maxQueryLength, maxTokens } = this.limits;
+    if (query.length > maxQueryLength) {
+      return {
+        errors: [
+          limitError(
+            'maxQueryLength',
+            maxQueryLength,
+            `Query length limit of ${maxQueryLength} characters exceeded, found ${query.length}.`,
+          ),
+        ],
+      };
+    }
+    let document: DocumentNode;
+    try {
+      document = parse(query, { maxTokens });
+    } catch (err) {
+      if (err instanceof GraphQLError && /contains more tha[nt] \d+ tokens/.test(err.message)) {
+        return {
+          errors: [limitError('maxTokens', maxTokens, `Query token limit of ${maxTokens} exceeded.`)],
+        };
+      }
+      return { syntaxError: true };
+    }
+    this.pending = [];
+    validate(this.schema, document, this.staticRules);
+    const errors = this.pending;
+    this.pending = [];
+    return errors.length > 0 ? { errors } : { document };
+  }
+
+  private cost(document: DocumentNode, variables?: Record<string, unknown>, operationName?: string): number {
+    try {
+      return getComplexity({
+        schema: this.schema,
+        query: document,
+        variables,
+        operationName,
+        estimators: [estimate],
+      });
+    } catch {
+      // Variables that do not fit the operation: execution refuses them with a clear error, and
+      // nothing runs, so there is no cost to guard.
+      return 0;
+    }
+  }
+}
+
+/**
+ * One per field; a field with `first` (a page) multiplies what is under it by the page size it
+ * asks for (its default when absent). Other lists (agents, channels, skills) count once: their
+ * length is the deployment's size, not something a caller can inflate.
+ */
+const estimate: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  const first = args['first'];
+  if (typeof first === 'number' && field.args.some((a) => a.name === 'first')) {
+    return 1 + Math.max(0, Math.min(first, 100)) * childComplexity;
+  }
+  return 1 + childComplexity;
+};

@@ -1,0 +1,113 @@
+import { HeaderMap } from '@apollo/server';
+import {
+  type DocumentNode,
+  GraphQLError,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { RateLimit, RateLimits } from '../config/limits';
+import type { Principal } from '../domain/auth/principal';
+import type { Clock } from '../domain/clock';
+import { isFull, take, type BucketState } from '../domain/rate-limit/token-bucket';
+
+export const RATE_LIMITED = 'RATE_LIMITED';
+
+const SWEEP_EVERY = 10_000;
+
+/**
+ * Mutations per token: receiveMessage draws on the token's message bucket, every other mutation on
+ * its mutation bucket, one token per root field. The check happens before anything runs, so a
+ * refused operation changes nothing, and an accepted one is never dropped. The admin token is not
+ * limited (it is the operator's own). Buckets live in this process: with N processes behind a load
+ * balancer a token may reach N times the rate.
+ */
+export class MutationRateLimiter {
+  private readonly buckets = new Map<string, BucketState>();
+  private takes = 0;
+
+  constructor(
+    private readonly limits: RateLimits,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The refusal for this operation, or null once its tokens are taken. */
+  check(
+    principal: Principal,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+  ): GraphQLError | null {
+    if (operation.operation !== 'mutation') return null;
+    if (principal.role !== 'AGENT' && principal.role !== 'INTEGRATION') return null;
+    const counts = { messages: 0, mutations: 0 };
+    for (const name of rootFields(document, operation.selectionSet)) {
+      if (name === '__typename') continue;
+      counts[name === 'receiveMessage' ? 'messages' : 'mutations']++;
+    }
+    const nowMs = this.clock.now().getTime();
+    const planned: [string, BucketState][] = [];
+    for (const kind of ['messages', 'mutations'] as const) {
+      const rate = this.limits[kind];
+      if (!rate || counts[kind] === 0) continue;
+      const key = `${kind}:${principal.tokenId}`;
+      const result = take(rate, this.buckets.get(key), nowMs, counts[kind]);
+      if (!result.allowed) return refusal(kind, rate, counts[kind], result.retryAfterMs);
+      planned.push([key, result.state]);
+    }
+    for (const [key, state] of planned) this.buckets.set(key, state);
+    if (++this.takes % SWEEP_EVERY === 0) this.sweep(nowMs);
+    return null;
+  }
+
+  // A full bucket is the same as no bucket: forgetting it keeps memory bounded by active tokens.
+  private sweep(nowMs: number): void {
+    for (const [key, state] of this.buckets) {
+      const rate = this.limits[key.startsWith('messages:') ? 'messages' : 'mutations'];
+      if (!rate || isFull(rate, state, nowMs)) this.buckets.delete(key);
+    }
+  }
+}
+
+function refusal(kind: keyof RateLimits, rate: RateLimit, count: number, retryAfterMs: number): GraphQLError {
+  const what = kind === 'messages' ? 'receiveMessage calls' : 'mutations';
+  if (!Number.isFinite(retryAfterMs)) {
+    return new GraphQLError(
+      `One operation may hold at most ${rate.burst} ${what} for this token; this one holds ${count}. Split it.`,
+      { extensions: { code: RATE_LIMITED, http: { status: 429 } } },
+    );
+  }
+  const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new GraphQLError(
+    `Too many ${what} for this token (${rate.perSecond}/s, bursts of ${rate.burst}): nothing was done; retry in ${retryAfterSeconds} s.`,
+    {
+      extensions: {
+        code: RATE_LIMITED,
+        retryAfterSeconds,
+        http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
+      },
+    },
+  );
+}
+
+/** The root field names an operation selects, through fragments (a spread cycle is a validation error). */
+function rootFields(
+  document: DocumentNode,
+  selectionSet: SelectionSetNode,
+  seen = new Set<string>(),
+): string[] {
+  const names: string[] = [];
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) names.push(selection.name.value);
+    else if (selection.kind === Kind.INLINE_FRAGMENT)
+      names.push(...rootFields(document, selection.selectionSet, seen));
+    else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      const fragment = document.definitions.find(
+        (d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value,
+      );
+      if (fragment?.kind === Kind.FRAGMENT_DEFINITION)
+        names.push(...rootFields(document, fragment.selectionSet, seen));
+    }
+  }
+  return names;
+}

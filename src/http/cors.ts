@@ -1,0 +1,32 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+const ALLOWED_HEADERS = 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name';
+const PREFLIGHT_MAX_AGE_SECONDS = 600;
+
+/**
+ * CORS for browser clients on other origins. Tokens travel in the Authorization header, never in
+ * cookies, so credentials are never allowed. An origin not on the list gets no CORS headers: the
+ * browser then refuses to let its page read the response (a preflight is answered, empty, so the
+ * refusal is the browser's and says why in its console).
+ *
+ * Returns true when it answered the request itself (a preflight).
+ */
+export function cors(origins: readonly string[]): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const any = origins.includes('*');
+  const allowed = new Set(origins);
+  return (req, res) => {
+    const origin = req.headers.origin;
+    const permitted = origin !== undefined && (any || allowed.has(origin));
+    if (!any) res.setHeader('vary', 'Origin');
+    if (permitted) res.setHeader('access-control-allow-origin', any ? '*' : origin);
+    if (req.method !== 'OPTIONS' || req.headers['access-control-request-method'] === undefined) return false;
+    if (permitted) {
+      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+      res.setHeader('access-control-allow-headers', ALLOWED_HEADERS);
+      res.setHeader('access-control-max-age', String(PREFLIGHT_MAX_AGE_SECONDS));
+    }
+    res.statusCode = 204;
+    res.end();
+    return true;
+  };
+}
