@@ -31,6 +31,8 @@ export async function startTestApp<C extends Clock = ManualClock>(
     agenda?: { kind: 'postgres' | 'mongodb'; mongodbUrl?: string };
     /** Production's limits unless replaced here (suites that hammer one token lift the rate limits). */
     limits?: Partial<Limits>;
+    /** 'test' unless a test checks what production hides. */
+    nodeEnv?: 'test' | 'production';
   } = {},
 ): Promise<TestApp<C>> {
   const db = options.db ?? (await createTestDatabase());
@@ -38,8 +40,8 @@ export async function startTestApp<C extends Clock = ManualClock>(
   const app = await createApp({
     databaseUrl: db.url,
     adminToken: TEST_ADMIN_TOKEN,
-    nodeEnv: 'test',
-    introspection: true,
+    nodeEnv: options.nodeEnv ?? 'test',
+    introspection: options.nodeEnv !== 'production',
     logger: createLogger((process.env.LOG_LEVEL as 'silent' | undefined) ?? 'silent'),
     clock,
     scheduler: options.scheduler,

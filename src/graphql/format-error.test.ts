@@ -1,0 +1,63 @@
+import { GraphQLError } from 'graphql';
+import { DomainError } from '../domain/errors';
+import { createLogger } from '../observability/logger';
+import { createErrorFormatter } from './format-error';
+
+function formatter(production: boolean) {
+  const logged: { obj: Record<string, unknown>; msg: string }[] = [];
+  const logger = createLogger('silent');
+  logger.error = ((obj: Record<string, unknown>, msg: string) =>
+    void logged.push({ obj, msg })) as typeof logger.error;
+  return { format: createErrorFormatter({ logger, production }), logged };
+}
+
+const bug = () => {
+  const original = new TypeError("Cannot read properties of undefined (reading 'id')");
+  return new GraphQLError(original.message, { originalError: original, path: ['ticket'] });
+};
+
+describe('createErrorFormatter', () => {
+  it('gives a domain refusal its code and field', () => {
+    const { format } = formatter(true);
+    const error = new GraphQLError('bad', {
+      originalError: new DomainError('BAD_USER_INPUT', 'Body is empty', 'body'),
+      path: ['sendMessage'],
+    });
+    expect(format(error.toJSON(), error)).toMatchObject({
+      message: 'Body is empty',
+      extensions: { code: 'BAD_USER_INPUT', field: 'body' },
+    });
+  });
+
+  it.each([true, false])(
+    'turns a bug into INTERNAL_SERVER_ERROR with an id that is in the log (production %p)',
+    (production) => {
+      const { format, logged } = formatter(production);
+      const error = bug();
+      const out = format({ ...error.toJSON(), extensions: { stacktrace: ['at x'] } }, error);
+      expect(out.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(out.extensions?.errorId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]!.obj.errorId).toBe(out.extensions?.errorId);
+      expect(logged[0]!.obj.err).toBeInstanceOf(TypeError);
+      if (production) {
+        expect(out.message).toBe('Internal server error');
+        expect(out.extensions?.stacktrace).toBeUndefined();
+      } else {
+        expect(out.message).toContain('Cannot read properties');
+      }
+    },
+  );
+
+  it('drops field suggestions in production only, and never passes extensions.http on', () => {
+    const message = 'Cannot query field "agnets" on type "Query". Did you mean "agents" or "agent"?';
+    const error = new GraphQLError(message, {
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+    });
+    expect(formatter(true).format(error.toJSON(), error)).toEqual({
+      message: 'Cannot query field "agnets" on type "Query".',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    expect(formatter(false).format(error.toJSON(), error).message).toBe(message);
+  });
+});
