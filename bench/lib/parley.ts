@@ -33,6 +33,9 @@ export async function startParley(options: { databaseUrl: string; logFile: strin
         DATABASE_URL: options.databaseUrl,
         ADMIN_TOKEN: adminToken,
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+        // The scenarios measure capacity: one partner token sends far more than its rate limit.
+        PARLEY_RATE_LIMIT_MESSAGES_PER_SECOND: '0',
+        PARLEY_RATE_LIMIT_MUTATIONS_PER_SECOND: '0',
       },
       stdio: ['ignore', log, log],
     },
