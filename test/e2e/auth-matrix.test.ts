@@ -1,255 +1,661 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { getOperationAST, isObjectType, Kind, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { getSchema } from '../../src/graphql/schema';
 import {
   AcceptTicketDocument,
   AgentDocument,
-  DeclineTicketDocument,
-  QueueDocument,
-  RoutingPreviewDocument,
   AgentsDocument,
+  AgentTokensDocument,
+  AssignmentsDocument,
   ChannelsDocument,
   ConversationStylesDocument,
   CreateAgentDocument,
   CreateChannelDocument,
   CreateConversationStyleDocument,
+  DeclineTicketDocument,
   MeDocument,
+  MessageAddedDocument,
+  OfferDocument,
+  QueueDocument,
+  QueueStatsDocument,
   ReassignTicketDocument,
   ReceiveMessageDocument,
-  SendMessageDocument,
-  TicketDocument,
-  TicketsDocument,
-  UpdateTicketStatusDocument,
+  RevokeTokenDocument,
+  RotateAgentTokenDocument,
+  RotateChannelTokenDocument,
+  RoutingPreviewDocument,
   RoutingSettingsDocument,
+  SendMessageDocument,
   SetAgentStatusDocument,
   SetAgentStatusOfDocument,
+  TicketAssigneeTokensDocument,
+  TicketChangedDocument,
+  TicketChannelTokensDocument,
+  TicketDocument,
+  TicketsDocument,
   UpdateAgentDocument,
   UpdateChannelDocument,
   UpdateConversationStyleDocument,
   UpdateRoutingSettingsDocument,
+  UpdateTicketStatusDocument,
 } from '../generated/operations';
+import { assign, createAgent, createChannel, receive, styleId as styleOfKind } from '../support/fixtures';
 import { errorCodes } from '../support/graphql-client';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { openDatabaseSnapshots, type DatabaseSnapshots } from '../support/test-database';
+import {
+  connectWs,
+  SocketPool,
+  subscribeLive,
+  subscribeWs,
+  type LiveSubscription,
+} from '../support/ws-client';
 
-type Caller = 'none' | 'wrong' | 'agent' | 'integration' | 'admin';
-const CALLERS: Caller[] = ['none', 'wrong', 'agent', 'integration', 'admin'];
+/**
+ * DESIGN.md "Who may do what", as a table: every query, mutation and subscription of the schema
+ * (and every field only admins may read) × every kind of caller. Refused calls must change nothing.
+ */
+type Caller =
+  'none' | 'wrong' | 'revoked' | 'agent' | 'otherAgent' | 'integration' | 'otherIntegration' | 'admin';
+
+/**
+ * Each operation is tried by every caller in this order: the refused ones first, so each meets the
+ * state the allowed callers then act on. The other agent tries the very change the assignee then
+ * makes (and the very offer the assignee then takes); the revoked token is the assignee's own.
+ */
+const CALLERS: readonly Caller[] = [
+  'none', //             no Authorization
+  'wrong', //            a token never issued
+  'revoked', //          the assigned agent's first token, revoked with revokeToken
+  'otherAgent', //       an agent the fixture tickets are neither assigned nor offered to
+  'otherIntegration', // another channel's integration
+  'integration', //      the fixture ticket's channel
+  'agent', //            the agent the fixture ticket is assigned (and two tickets offered) to
+  'admin',
+];
+const SIGNED_OUT: ReadonlySet<Caller> = new Set<Caller>(['none', 'wrong', 'revoked']);
 
 let t: TestApp;
+let db: DatabaseSnapshots;
+const sockets = new SocketPool(() => t.wsUrl);
 const tokens: Partial<Record<Caller, string>> = { wrong: 'prl_agent_this-token-was-never-issued' };
-let agentId: string;
-let styleId: string;
-let channelId: string;
-let ticketId: string;
+/** Filled by beforeAll; read lazily by the cases. */
+const f = {
+  agentId: '',
+  otherAgentId: '',
+  /** An agent only the token cases touch. */
+  spareAgentId: '',
+  spareAgentTokenId: '',
+  channelId: '',
+  /** Requires a skill no agent has, so its tickets are never routed (and never change the fixture's). */
+  otherChannelId: '',
+  spareChannelId: '',
+  styleId: '',
+  /** On `channelId`, assigned to `agentId`. */
+  ticketId: '',
+  /** On `channelId`, offered to `agentId`. */
+  toAcceptId: '',
+  toDeclineId: '',
+};
 let seq = 0;
+const unique = () => ++seq;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({
+    limits: { rateLimits: { messages: null, mutations: null } },
+    // Due jobs run within 100 ms (settle() waits for them); no sweep but the one at start.
+    scheduler: { processEveryMs: 100, sweepEveryMs: 3_600_000 },
+  });
+  db = await openDatabaseSnapshots(t.db.url);
   tokens.admin = t.adminToken;
-  const agent = await t.client.ok(
-    CreateAgentDocument,
-    { input: { name: 'Matrix Agent', email: 'matrix@example.com' } },
-    t.adminToken,
-  );
-  tokens.agent = agent.createAgent.token;
-  agentId = agent.createAgent.agent.id;
-  const styles = await t.client.ok(ConversationStylesDocument, {}, t.adminToken);
-  styleId = styles.conversationStyles[0]!.id;
-  const channel = await t.client.ok(
-    CreateChannelDocument,
-    { input: { kind: 'WHATSAPP', name: 'Matrix WhatsApp', styleId } },
-    t.adminToken,
-  );
-  tokens.integration = channel.createChannel.token;
-  channelId = channel.createChannel.channel.id;
-  const received = await t.client.ok(
-    ReceiveMessageDocument,
-    { input: { channelId, externalUserId: 'matrix-customer', body: 'hello' } },
-    tokens.integration,
-  );
-  ticketId = received.receiveMessage.ticket.id;
-  await t.client.ok(ReassignTicketDocument, { ticketId, agentId }, t.adminToken);
-});
-afterAll(() => t.close());
+  const admin = t.adminToken;
 
-interface Case {
-  operation: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a table of differently typed documents
-  document: TypedDocumentNode<any, any>;
-  variables: (caller: Caller) => Record<string, unknown>;
-  allowed: Caller[];
-  /** Callers who pass the role check but are refused by the ticket's state, with that code. */
-  refusedByState?: Partial<Record<Caller, string>>;
+  // OFFLINE for now: nothing is routed to anyone until the offers below.
+  const agent = await createAgent(t, { name: 'Assignee', capacity: 5, status: 'OFFLINE' });
+  const other = await createAgent(t, { name: 'Bystander', status: 'OFFLINE' });
+  const spare = await createAgent(t, { name: 'Spare', status: 'OFFLINE' });
+  Object.assign(f, { agentId: agent.id, otherAgentId: other.id, spareAgentId: spare.id });
+  tokens.otherAgent = other.token;
+  f.spareAgentTokenId = (
+    await t.client.ok(AgentTokensDocument, { id: spare.id }, admin)
+  ).agent!.tokens[0]!.id;
+
+  // The assignee signs in with a second token; its first one is revoked.
+  const [first] = (await t.client.ok(AgentTokensDocument, { id: agent.id }, admin)).agent!.tokens;
+  const rotated = await t.client.ok(
+    RotateAgentTokenDocument,
+    { agentId: agent.id, revokeExisting: false },
+    admin,
+  );
+  await t.client.ok(RevokeTokenDocument, { id: first!.id }, admin);
+  tokens.agent = rotated.rotateAgentToken.token;
+  tokens.revoked = agent.token;
+
+  const channel = await createChannel(t, 'SOCIAL_MESSAGING');
+  const otherChannel = await createChannel(t, 'SOCIAL_MESSAGING', { requiredSkills: ['matrix-nobody'] });
+  const spareChannel = await createChannel(t, 'LIVE_CHAT');
+  tokens.integration = channel.token;
+  tokens.otherIntegration = otherChannel.token;
+  Object.assign(f, {
+    channelId: channel.id,
+    otherChannelId: otherChannel.id,
+    spareChannelId: spareChannel.id,
+    styleId: await styleOfKind(t, 'LIVE_CHAT'),
+  });
+
+  f.ticketId = (await receive(t, channel, 'matrix-customer', 'hello')).ticket.id;
+  await assign(t, f.ticketId, agent.id);
+  // Online with room: routing offers the next two tickets to the assignee (the others are offline).
+  await t.client.ok(SetAgentStatusDocument, { status: 'ONLINE' }, tokens.agent);
+  f.toAcceptId = (await receive(t, channel, 'matrix-accept', 'take me')).ticket.id;
+  f.toDeclineId = (await receive(t, channel, 'matrix-decline', 'or me')).ticket.id;
+  for (const id of [f.toAcceptId, f.toDeclineId]) {
+    const { ticket } = await t.client.ok(OfferDocument, { id }, admin);
+    expect(ticket?.offeredTo?.id).toBe(agent.id);
+  }
+  await settle();
+});
+afterEach(async () => {
+  await sockets.closeAll();
+  // The next case's subscribeLive counts from here: every subscription of this one must be gone.
+  const deadline = performance.now() + 5000;
+  while (t.app.services.events.subscriberCount() > 0) {
+    if (performance.now() > deadline) throw new Error('subscriptions outlived their sockets');
+    await sleep(10);
+  }
+});
+afterAll(async () => {
+  await db.close();
+  await t.close();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until nothing more changes by itself, so that no refused case's "before" is overtaken by
+ * the case before it: events delivered, and every job a change scheduled run and removed (Agenda
+ * goes by the real clock, months past the test clock, so they are due at once; under the test
+ * clock they find nothing to do).
+ */
+async function settle(): Promise<void> {
+  await t.app.services.events.settle();
+  const deadline = performance.now() + 10_000;
+  let last = '';
+  for (;;) {
+    const [pending] = await db.query<{ n: number }>(
+      'select count(*)::int as n from agenda_jobs where locked_at is not null or next_run_at <= now()',
+    );
+    const current = JSON.stringify(await db.snapshot());
+    if (pending?.n === 0 && current === last) return;
+    if (performance.now() > deadline) throw new Error(`still changing (${pending?.n} jobs due)`);
+    last = current;
+    await sleep(25);
+  }
 }
 
-const unique = () => ++seq;
-const CASES: Case[] = [
-  {
-    operation: 'me',
-    document: MeDocument,
+// --------------------------------------------------------------------------------------------------
+// Queries and mutations, over HTTP
+
+interface HttpCase<TData, TVariables> {
+  /** The root field the document selects, or Type.field for a field only admins may read. */
+  field: string;
+  document: TypedDocumentNode<TData, TVariables>;
+  variables: (caller: Caller) => TVariables;
+  /** Signed-in callers who get data; the others get FORBIDDEN unless `refusedByState` says otherwise. */
+  allowed: readonly Caller[];
+  /** Callers who pass the role check but are refused by the ticket's state or owner, with that code. */
+  refusedByState?: Partial<Record<Caller, string>>;
+  /** For an allowed caller: what it must (and must not) see. */
+  check?: (data: TData, caller: Caller) => void;
+}
+type AnyHttpCase = HttpCase<unknown, Record<string, unknown>>;
+/** Typed by its document first, so each case's variables and checks are checked against it. */
+const http =
+  <TData, TVariables extends Record<string, unknown>>(document: TypedDocumentNode<TData, TVariables>) =>
+  (c: Omit<HttpCase<TData, TVariables>, 'document'>) =>
+    ({ ...c, document }) as unknown as AnyHttpCase;
+
+const SIGNED_IN: Caller[] = ['agent', 'otherAgent', 'integration', 'otherIntegration', 'admin'];
+const PEOPLE: Caller[] = ['agent', 'otherAgent', 'admin'];
+
+const HTTP_CASES: AnyHttpCase[] = [
+  // Reads: nothing changes, so the order does not matter.
+  http(MeDocument)({
+    field: 'me',
     variables: () => ({}),
-    allowed: ['agent', 'integration', 'admin'],
-  },
-  {
-    operation: 'agent',
-    document: AgentDocument,
-    variables: () => ({ id: agentId }),
+    allowed: SIGNED_IN,
+    check: (d, caller) =>
+      expect(d.me?.id ?? null).toBe(
+        caller === 'agent' ? f.agentId : caller === 'otherAgent' ? f.otherAgentId : null,
+      ),
+  }),
+  http(AgentDocument)({
+    field: 'agent',
+    variables: () => ({ id: f.agentId }),
+    allowed: PEOPLE,
+    check: (d) => expect(d.agent?.id).toBe(f.agentId),
+  }),
+  http(AgentsDocument)({ field: 'agents', variables: () => ({}), allowed: PEOPLE }),
+  http(ChannelsDocument)({
+    field: 'channels',
+    variables: () => ({}),
+    allowed: SIGNED_IN,
+    check: (d, caller) => {
+      const ids = d.channels.map((c) => c.id);
+      if (caller === 'integration') expect(ids).toEqual([f.channelId]);
+      else if (caller === 'otherIntegration') expect(ids).toEqual([f.otherChannelId]);
+      else expect(ids).toEqual(expect.arrayContaining([f.channelId, f.otherChannelId, f.spareChannelId]));
+    },
+  }),
+  http(ConversationStylesDocument)({
+    field: 'conversationStyles',
+    variables: () => ({}),
+    allowed: SIGNED_IN,
+  }),
+  http(RoutingSettingsDocument)({
+    field: 'routingSettings',
+    variables: () => ({}),
+    allowed: PEOPLE,
+  }),
+  http(QueueDocument)({ field: 'queue', variables: () => ({}), allowed: PEOPLE }),
+  http(RoutingPreviewDocument)({
+    field: 'routingPreview',
+    variables: () => ({ ticketId: f.ticketId }),
+    allowed: ['admin'],
+  }),
+  http(TicketDocument)({
+    field: 'ticket',
+    variables: () => ({ id: f.ticketId }),
+    allowed: ['agent', 'otherAgent', 'integration', 'admin'],
+    // Another channel's ticket does not exist for an integration.
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    check: (d) => expect(d.ticket?.id).toBe(f.ticketId),
+  }),
+  http(TicketsDocument)({
+    field: 'tickets',
+    // Asking for the fixture's channel by name: the other integration still sees none of it.
+    variables: () => ({ filter: { channelId: f.channelId } }),
+    allowed: SIGNED_IN,
+    check: (d, caller) => {
+      const nodes = d.tickets.edges.map((e) => e.node);
+      if (caller === 'otherIntegration') {
+        expect({ nodes, totalCount: d.tickets.totalCount }).toEqual({ nodes: [], totalCount: 0 });
+        return;
+      }
+      expect(nodes.map((n) => n.id)).toEqual(
+        expect.arrayContaining([f.ticketId, f.toAcceptId, f.toDeclineId]),
+      );
+      expect(new Set(nodes.map((n) => n.channel.id))).toEqual(new Set([f.channelId]));
+    },
+  }),
+  http(AgentTokensDocument)({
+    field: 'Agent.tokens',
+    variables: () => ({ id: f.agentId }),
+    // Agents may read the agent, not its tokens; integrations may not read agents at all.
+    allowed: ['admin'],
+    check: (d) =>
+      expect(d.agent!.tokens.map((token) => token.revokedAt === null).sort()).toEqual([false, true]),
+  }),
+  http(TicketAssigneeTokensDocument)({
+    field: 'Agent.tokens (through ticket.assignee)',
+    variables: () => ({ id: f.ticketId }),
+    // The integration may read its ticket and its assignee, not the assignee's tokens.
+    allowed: ['admin'],
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    check: (d) => expect(d.ticket?.assignee?.tokens).toHaveLength(2),
+  }),
+  http(TicketChannelTokensDocument)({
+    field: 'Channel.tokens',
+    variables: () => ({ id: f.ticketId }),
+    allowed: ['admin'],
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    check: (d) => expect(d.ticket?.channel.tokens).toMatchObject([{ kind: 'INTEGRATION', revokedAt: null }]),
+  }),
+
+  // Changes to the fixture ticket and the offers: the order matters.
+  http(ReceiveMessageDocument)({
+    field: 'receiveMessage',
+    // Everyone posts to the fixture's channel: the other integration may post only to its own.
+    variables: () => ({
+      input: { channelId: f.channelId, externalUserId: 'matrix-customer', body: `more ${unique()}` },
+    }),
+    allowed: ['integration', 'admin'],
+    check: (d) => expect(d.receiveMessage.ticket.id).toBe(f.ticketId),
+  }),
+  http(SendMessageDocument)({
+    field: 'sendMessage',
+    variables: () => ({ ticketId: f.ticketId, body: `reply ${unique()}` }),
+    // Only the assignee among agents: the other agent is FORBIDDEN.
     allowed: ['agent', 'admin'],
-  },
-  { operation: 'agents', document: AgentsDocument, variables: () => ({}), allowed: ['agent', 'admin'] },
-  {
-    operation: 'createAgent',
-    document: CreateAgentDocument,
-    variables: () => ({ input: { name: 'New', email: `new${unique()}@example.com` } }),
+    check: (d, caller) => expect(d.sendMessage.agent?.id ?? null).toBe(caller === 'agent' ? f.agentId : null),
+  }),
+  http(UpdateTicketStatusDocument)({
+    field: 'updateTicketStatus',
+    // OPEN → PENDING, refused to the other agent then made by the assignee; PENDING → ON_HOLD by the admin.
+    variables: (caller) => ({ ticketId: f.ticketId, status: caller === 'admin' ? 'ON_HOLD' : 'PENDING' }),
+    allowed: ['agent', 'admin'],
+    check: (d, caller) =>
+      expect(d.updateTicketStatus.status).toBe(caller === 'admin' ? 'ON_HOLD' : 'PENDING'),
+  }),
+  http(ReassignTicketDocument)({
+    field: 'reassignTicket',
+    variables: () => ({ ticketId: f.ticketId, agentId: f.agentId }),
     allowed: ['admin'],
-  },
-  {
-    operation: 'updateAgent',
-    document: UpdateAgentDocument,
-    variables: () => ({ id: agentId, input: { name: `Renamed ${unique()}` } }),
-    allowed: ['admin'],
-  },
-  {
-    operation: 'setAgentStatus',
-    document: SetAgentStatusDocument,
-    variables: () => ({ status: 'ONLINE' }),
+  }),
+  http(AcceptTicketDocument)({
+    field: 'acceptTicket',
+    variables: () => ({ ticketId: f.toAcceptId }),
+    // Only the agent it is offered to; an admin assigns with reassignTicket instead.
     allowed: ['agent'],
-  },
-  {
-    operation: 'setAgentStatusOf',
-    document: SetAgentStatusOfDocument,
-    variables: () => ({ agentId, status: 'AWAY' }),
+    // The offer (to the assignee) stands when the other agent tries: not offered to it.
+    refusedByState: { otherAgent: 'ILLEGAL_TRANSITION' },
+    check: (d) => expect(d.acceptTicket).toMatchObject({ status: 'OPEN', assignee: { id: f.agentId } }),
+  }),
+  http(DeclineTicketDocument)({
+    field: 'declineTicket',
+    variables: () => ({ ticketId: f.toDeclineId }),
+    allowed: ['agent'],
+    // The other agent cannot turn down an offer made to someone else (FORBIDDEN, the default).
+    check: (d) => expect(d.declineTicket).toMatchObject({ status: 'NEW', offeredTo: null }),
+  }),
+  http(SetAgentStatusDocument)({
+    field: 'setAgentStatus',
+    // Each agent sets its own (the assignee stays ONLINE: no offer is withdrawn); admins use setAgentStatusOf.
+    variables: (caller) => ({ status: caller === 'otherAgent' ? 'AWAY' : 'ONLINE' }),
+    allowed: ['agent', 'otherAgent'],
+    check: (d, caller) => expect(d.setAgentStatus.id).toBe(caller === 'agent' ? f.agentId : f.otherAgentId),
+  }),
+
+  // Administration.
+  http(SetAgentStatusOfDocument)({
+    field: 'setAgentStatusOf',
+    variables: () => ({ agentId: f.otherAgentId, status: 'OFFLINE' }),
     allowed: ['admin'],
-  },
-  {
-    operation: 'conversationStyles',
-    document: ConversationStylesDocument,
-    variables: () => ({}),
-    allowed: ['agent', 'integration', 'admin'],
-  },
-  {
-    operation: 'createConversationStyle',
-    document: CreateConversationStyleDocument,
+  }),
+  http(UpdateAgentDocument)({
+    field: 'updateAgent',
+    variables: () => ({ id: f.otherAgentId, input: { name: `Renamed ${unique()}` } }),
+    allowed: ['admin'],
+  }),
+  http(CreateAgentDocument)({
+    field: 'createAgent',
+    variables: () => ({ input: { name: 'New', email: `matrix-new${unique()}@example.com` } }),
+    allowed: ['admin'],
+  }),
+  http(CreateConversationStyleDocument)({
+    field: 'createConversationStyle',
     variables: () => ({ input: { name: `Style ${unique()}`, kind: 'SOCIAL_MESSAGING' } }),
     allowed: ['admin'],
-  },
-  {
-    operation: 'updateConversationStyle',
-    document: UpdateConversationStyleDocument,
-    variables: () => ({ id: styleId, input: { name: `Live ${unique()}` } }),
+  }),
+  http(UpdateConversationStyleDocument)({
+    field: 'updateConversationStyle',
+    variables: () => ({ id: f.styleId, input: { name: `Live ${unique()}` } }),
     allowed: ['admin'],
-  },
-  {
-    operation: 'channels',
-    document: ChannelsDocument,
-    variables: () => ({}),
-    allowed: ['agent', 'integration', 'admin'],
-  },
-  {
-    operation: 'createChannel',
-    document: CreateChannelDocument,
-    variables: () => ({ input: { kind: 'SMS', name: `SMS ${unique()}`, styleId } }),
+  }),
+  http(CreateChannelDocument)({
+    field: 'createChannel',
+    variables: () => ({ input: { kind: 'SMS', name: `SMS ${unique()}`, styleId: f.styleId } }),
     allowed: ['admin'],
-  },
-  {
-    operation: 'updateChannel',
-    document: UpdateChannelDocument,
-    variables: () => ({ id: channelId, input: { name: `Channel ${unique()}` } }),
+  }),
+  http(UpdateChannelDocument)({
+    field: 'updateChannel',
+    variables: () => ({ id: f.channelId, input: { name: `Channel ${unique()}` } }),
     allowed: ['admin'],
-  },
-  {
-    operation: 'routingSettings',
-    document: RoutingSettingsDocument,
-    variables: () => ({}),
-    allowed: ['agent', 'admin'],
-  },
-  {
-    operation: 'updateRoutingSettings',
-    document: UpdateRoutingSettingsDocument,
+  }),
+  http(UpdateRoutingSettingsDocument)({
+    field: 'updateRoutingSettings',
     variables: () => ({ input: { offerTimeoutSeconds: 10 + unique() } }),
     allowed: ['admin'],
-  },
-  {
-    operation: 'ticket',
-    document: TicketDocument,
-    variables: () => ({ id: ticketId }),
-    allowed: ['agent', 'integration', 'admin'],
-  },
-  {
-    operation: 'tickets',
-    document: TicketsDocument,
-    variables: () => ({}),
-    allowed: ['agent', 'integration', 'admin'],
-  },
-  {
-    operation: 'receiveMessage',
-    document: ReceiveMessageDocument,
-    variables: () => ({ input: { channelId, externalUserId: 'matrix-customer', body: `more ${unique()}` } }),
-    allowed: ['integration', 'admin'],
-  },
-  {
-    operation: 'sendMessage',
-    document: SendMessageDocument,
-    variables: () => ({ ticketId, body: `reply ${unique()}` }),
-    allowed: ['agent', 'admin'],
-  },
-  {
-    operation: 'updateTicketStatus',
-    document: UpdateTicketStatusDocument,
-    // OPEN → PENDING by the agent, then PENDING → ON_HOLD by the admin.
-    variables: (caller) => ({ ticketId, status: caller === 'admin' ? 'ON_HOLD' : 'PENDING' }),
-    allowed: ['agent', 'admin'],
-  },
-  {
-    operation: 'reassignTicket',
-    document: ReassignTicketDocument,
-    variables: () => ({ ticketId, agentId }),
+  }),
+  http(RevokeTokenDocument)({
+    field: 'revokeToken',
+    variables: () => ({ id: f.spareAgentTokenId }),
     allowed: ['admin'],
-  },
-  { operation: 'queue', document: QueueDocument, variables: () => ({}), allowed: ['agent', 'admin'] },
-  {
-    operation: 'routingPreview',
-    document: RoutingPreviewDocument,
-    variables: () => ({ ticketId }),
+    check: (d) => expect(d.revokeToken.revokedAt).not.toBeNull(),
+  }),
+  http(RotateAgentTokenDocument)({
+    field: 'rotateAgentToken',
+    variables: () => ({ agentId: f.spareAgentId }),
     allowed: ['admin'],
-  },
-  {
-    operation: 'acceptTicket',
-    document: AcceptTicketDocument,
-    variables: () => ({ ticketId }),
-    allowed: [],
-    // The ticket is assigned, not offered: past the role check, the offer rule refuses.
-    refusedByState: { agent: 'ILLEGAL_TRANSITION' },
-  },
-  {
-    operation: 'declineTicket',
-    document: DeclineTicketDocument,
-    variables: () => ({ ticketId }),
-    allowed: [],
-    refusedByState: { agent: 'FORBIDDEN' },
-  },
+  }),
+  http(RotateChannelTokenDocument)({
+    field: 'rotateChannelToken',
+    variables: () => ({ channelId: f.spareChannelId }),
+    allowed: ['admin'],
+    check: (d) => expect(d.rotateChannelToken.revokedTokens).toHaveLength(1),
+  }),
 ];
 
-const matrix = CASES.flatMap((c) => CALLERS.map((caller) => [c.operation, caller, c] as const));
+const isMutation = (document: DocumentNode) => getOperationAST(document)?.operation === 'mutation';
 
-describe('who may do what (DESIGN.md), for every query and mutation', () => {
-  it.each(matrix)('%s as %s', async (_operation, caller, c) => {
-    const before = await t.snapshot();
+describe('who may do what (DESIGN.md): every query and mutation, over HTTP', () => {
+  const matrix = HTTP_CASES.flatMap((c) => CALLERS.map((caller) => [c.field, caller, c] as const));
+
+  it.each(matrix)('%s as %s', async (_field, caller, c) => {
+    const before = await db.snapshot();
     const res = await t.client.execute(c.document, c.variables(caller), tokens[caller]);
 
     if (c.allowed.includes(caller)) {
       expect(res.errors).toBeUndefined();
       expect(res.data).toBeTruthy();
+      c.check?.(res.data, caller);
+      if (isMutation(c.document)) await settle();
       return;
     }
-    const expected =
-      c.refusedByState?.[caller] ??
-      (caller === 'none' || caller === 'wrong' ? 'UNAUTHENTICATED' : 'FORBIDDEN');
+    const expected = SIGNED_OUT.has(caller) ? 'UNAUTHENTICATED' : (c.refusedByState?.[caller] ?? 'FORBIDDEN');
     expect(errorCodes(res)).toEqual([expected]);
-    if (caller === 'wrong') expect(res.status).toBe(401);
-    expect(await t.snapshot()).toEqual(before);
+    if (caller === 'wrong' || caller === 'revoked') expect(res.status).toBe(401);
+    expect(await db.snapshot()).toEqual(before);
   });
 
   it('refuses a malformed Authorization header as UNAUTHENTICATED', async () => {
     const res = await t.client.raw({ query: '{ agents { id } }' }, `Token ${t.adminToken}`);
     expect(res.status).toBe(401);
     expect(errorCodes(res)).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+// --------------------------------------------------------------------------------------------------
+// Subscriptions, over real graphql-ws sockets
+
+interface SubscriptionCase<TData, TVariables> {
+  field: string;
+  document: TypedDocumentNode<TData, TVariables>;
+  variables: () => TVariables;
+  allowed: readonly Caller[];
+  refusedByState?: Partial<Record<Caller, string>>;
+  /** Whether the subscription registers on the ticket event bus (queueStats answers with a first frame instead). */
+  onBus: boolean;
+  /** For an allowed caller, on its live subscription: makes a change it must deliver, and checks what arrives. */
+  delivers: (live: LiveSubscription<TData>, caller: Caller) => Promise<void>;
+}
+type AnySubscriptionCase = SubscriptionCase<unknown, Record<string, unknown>>;
+const subscription =
+  <TData, TVariables extends Record<string, unknown>>(document: TypedDocumentNode<TData, TVariables>) =>
+  (c: Omit<SubscriptionCase<TData, TVariables>, 'document'>) =>
+    ({ ...c, document }) as unknown as AnySubscriptionCase;
+
+/** A ticket on the other channel (never routed: it needs a skill nobody has), by the admin. */
+async function otherChannelTicket(): Promise<string> {
+  const { receiveMessage } = await t.client.ok(
+    ReceiveMessageDocument,
+    { input: { channelId: f.otherChannelId, externalUserId: `elsewhere-${unique()}`, body: 'hi' } },
+    t.adminToken,
+  );
+  return receiveMessage.ticket.id;
+}
+
+const SUBSCRIPTION_CASES: AnySubscriptionCase[] = [
+  subscription(MessageAddedDocument)({
+    field: 'messageAdded',
+    variables: () => ({ ticketId: f.ticketId }),
+    allowed: ['agent', 'otherAgent', 'integration', 'admin'],
+    // As for ticket(id): another channel's ticket does not exist for an integration.
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    onBus: true,
+    delivers: async (live, caller) => {
+      const body = `for ${caller} ${unique()}`;
+      await t.client.ok(SendMessageDocument, { ticketId: f.ticketId, body }, t.adminToken);
+      const [event] = await live.waitFor(1);
+      expect(event!.messageAdded).toMatchObject({ body, ticket: { id: f.ticketId } });
+    },
+  }),
+  subscription(TicketChangedDocument)({
+    field: 'ticketChanged',
+    variables: () => ({}),
+    allowed: SIGNED_IN,
+    onBus: true,
+    delivers: async (live, caller) => {
+      await t.client.ok(
+        SendMessageDocument,
+        { ticketId: f.ticketId, body: `changed ${unique()}` },
+        t.adminToken,
+      );
+      if (caller !== 'otherIntegration') {
+        const [event] = await live.waitFor(1);
+        expect(event!.ticketChanged).toMatchObject({ kind: 'MESSAGE_ADDED', ticket: { id: f.ticketId } });
+        return;
+      }
+      // The other integration's subscription is live, yet the fixture channel's change (committed,
+      // so delivered, first) never reaches it: only its own channel's does.
+      const { receiveMessage } = await t.client.ok(
+        ReceiveMessageDocument,
+        { input: { channelId: f.otherChannelId, externalUserId: `own-${unique()}`, body: 'mine' } },
+        tokens.otherIntegration,
+      );
+      const [event] = await live.waitFor(1);
+      expect(event!.ticketChanged).toMatchObject({
+        kind: 'CREATED',
+        ticket: { id: receiveMessage.ticket.id },
+      });
+      await live.waitFor(2);
+      expect(live.events.map((e) => e.ticketChanged.ticket.id)).not.toContain(f.ticketId);
+    },
+  }),
+  subscription(AssignmentsDocument)({
+    field: 'assignments',
+    variables: () => ({ agentId: f.agentId }),
+    // The agent's own, or any agent's for an admin; the other agent may not follow the assignee.
+    allowed: ['agent', 'admin'],
+    onBus: true,
+    delivers: async (live) => {
+      const ticketId = await otherChannelTicket();
+      await assign(t, ticketId, f.agentId);
+      const [event] = await live.waitFor(1);
+      expect(event!.assignments).toMatchObject({ kind: 'ASSIGNED', ticket: { id: ticketId } });
+    },
+  }),
+  subscription(QueueStatsDocument)({
+    field: 'queueStats',
+    variables: () => ({}),
+    allowed: PEOPLE,
+    onBus: false,
+    delivers: async (live) => {
+      const [now] = await live.waitFor(1);
+      await otherChannelTicket(); // one more waiting
+      const events = await live.waitFor(2);
+      expect(events[1]!.queueStats.waiting).toBe(now!.queueStats.waiting + 1);
+    },
+  }),
+];
+
+/** The codes of the errors a refused subscription got (its `next` errors, or an `error` message's). */
+async function refusal(live: LiveSubscription<unknown>): Promise<string[]> {
+  const deadline = performance.now() + 5000;
+  while (live.errors.length === 0) {
+    if (performance.now() > deadline) throw new Error('the subscription was neither refused nor delivered');
+    await sleep(10);
+  }
+  return live.errors
+    .flatMap((e) => (Array.isArray(e) ? (e as unknown[]) : [e]))
+    .map((e) => String((e as GraphQLFormattedError).extensions?.code));
+}
+
+describe('who may do what (DESIGN.md): every subscription, over graphql-ws', () => {
+  const matrix = SUBSCRIPTION_CASES.flatMap((c) => CALLERS.map((caller) => [c.field, caller, c] as const));
+
+  it.each(matrix)('%s as %s', async (_field, caller, c) => {
+    const before = await db.snapshot();
+
+    if (SIGNED_OUT.has(caller)) {
+      // Closed at connection_init: the subscription is never even sent.
+      const ws = connectWs(t.wsUrl, caller === 'none' ? undefined : `Bearer ${tokens[caller]}`);
+      try {
+        const live = subscribeWs(ws.client, c.document, c.variables());
+        await expect(ws.acknowledged).rejects.toThrow('closed with 4401');
+        expect((await ws.closed).code).toBe(4401);
+        expect(live.events).toEqual([]);
+      } finally {
+        await ws.dispose();
+      }
+      expect(await db.snapshot()).toEqual(before);
+      return;
+    }
+
+    const ws = await sockets.connect(tokens[caller]!);
+    if (c.allowed.includes(caller)) {
+      const live = c.onBus
+        ? await subscribeLive(t.app.services.events, ws.client, c.document, c.variables())
+        : subscribeWs(ws.client, c.document, c.variables());
+      await c.delivers(live, caller);
+      expect(live.errors).toEqual([]);
+      live.stop();
+      await settle();
+      return;
+    }
+    const live = subscribeWs(ws.client, c.document, c.variables());
+    expect(await refusal(live)).toEqual([c.refusedByState?.[caller] ?? 'FORBIDDEN']);
+    expect(live.events).toEqual([]);
+    expect(await db.snapshot()).toEqual(before);
+  });
+
+  it('closes a socket with a malformed authorization with 4401', async () => {
+    const ws = connectWs(t.wsUrl, `Token ${t.adminToken}`);
+    try {
+      await expect(ws.acknowledged).rejects.toThrow('closed with 4401');
+    } finally {
+      await ws.dispose();
+    }
+  });
+});
+
+// --------------------------------------------------------------------------------------------------
+
+/** `Type.field` for each root field a document selects. */
+function rootFields(document: DocumentNode): string[] {
+  const operation = getOperationAST(document);
+  if (!operation) throw new Error('a case document must hold one operation');
+  const type = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' }[operation.operation];
+  return operation.selectionSet.selections.flatMap((s) =>
+    s.kind === Kind.FIELD ? [`${type}.${s.name.value}`] : [],
+  );
+}
+
+describe('the matrix', () => {
+  it('has a case for every query, mutation and subscription of the schema, and every admin-only field', async () => {
+    const schema = await getSchema();
+    const fields: string[] = [];
+    for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+      for (const name of Object.keys(root?.getFields() ?? {})) fields.push(`${root!.name}.${name}`);
+    }
+    // Fields that only admins may read say so ("Admins only."): each needs a case of its own.
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!isObjectType(type) || type.name.startsWith('__')) continue;
+      for (const field of Object.values(type.getFields())) {
+        if (field.description?.includes('Admins only')) fields.push(`${type.name}.${field.name}`);
+      }
+    }
+    expect(fields).toEqual(
+      expect.arrayContaining(['Agent.tokens', 'Channel.tokens', 'Mutation.revokeToken']),
+    );
+
+    const cases = [...HTTP_CASES, ...SUBSCRIPTION_CASES];
+    const covered = new Set(cases.flatMap((c) => [...rootFields(c.document), c.field.split(' ')[0]!]));
+    expect(fields.filter((field) => !covered.has(field))).toEqual([]);
+    // A root case is named after the one field it exercises.
+    for (const c of cases) {
+      if (!c.field.includes('.'))
+        expect(rootFields(c.document).map((r) => r.split('.')[1])).toEqual([c.field]);
+    }
   });
 });

@@ -50,22 +50,49 @@ export async function snapshotDatabase(url: string): Promise<Record<string, stri
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const tables = await client.query<{ table_name: string }>(
-      `select table_name from information_schema.tables
-        where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'mikro_orm_migrations'
-        order by table_name`,
-    );
-    const snapshot: Record<string, string> = {};
-    for (const { table_name } of tables.rows) {
-      const t = client.escapeIdentifier(table_name);
-      const result = await client.query<{ n: string; digest: string | null }>(
-        `select count(*)::text as n, md5(string_agg(r::text, '|' order by r::text)) as digest from ${t} r`,
-      );
-      const row = result.rows[0];
-      snapshot[table_name] = `${row?.n}:${row?.digest ?? ''}`;
-    }
-    return snapshot;
+    return await fingerprint(client);
   } finally {
     await client.end();
   }
+}
+
+export interface DatabaseSnapshots {
+  /** snapshotDatabase's fingerprint, over a connection kept open. */
+  snapshot(): Promise<Record<string, string>>;
+  /** Any other query on that connection. */
+  query<R extends pg.QueryResultRow>(sql: string): Promise<R[]>;
+  close(): Promise<void>;
+}
+
+/** For suites that take hundreds of snapshots: one connection for all of them (connecting is most of the cost). */
+export async function openDatabaseSnapshots(url: string): Promise<DatabaseSnapshots> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return {
+    snapshot: () => fingerprint(client),
+    query: async <R extends pg.QueryResultRow>(sql: string) => (await client.query<R>(sql)).rows,
+    close: () => client.end(),
+  };
+}
+
+async function fingerprint(client: pg.Client): Promise<Record<string, string>> {
+  const tables = await client.query<{ table_name: string }>(
+    `select table_name from information_schema.tables
+      where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'mikro_orm_migrations'
+      order by table_name`,
+  );
+  if (tables.rows.length === 0) return {};
+  // One statement for all tables: a round trip each would be most of the cost.
+  const result = await client.query<{ table_name: string; n: string; digest: string | null }>(
+    tables.rows
+      .map(
+        ({ table_name }) =>
+          `select ${client.escapeLiteral(table_name)} as table_name, count(*)::text as n,
+             md5(string_agg(r::text, '|' order by r::text)) as digest from ${client.escapeIdentifier(table_name)} r`,
+      )
+      .join(' union all '),
+  );
+  const snapshot: Record<string, string> = {};
+  for (const row of result.rows) snapshot[row.table_name] = `${row.n}:${row.digest ?? ''}`;
+  return snapshot;
 }
