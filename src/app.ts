@@ -89,6 +89,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     }),
     { processEveryMs: 1_000, sweepEveryMs: 60_000, ...config.scheduler },
     logger,
+    clock,
   );
   const events =
     (config.eventTransport ?? 'postgres') === 'postgres'

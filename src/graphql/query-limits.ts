@@ -5,6 +5,7 @@ import {
   GraphQLError,
   type DocumentNode,
   type GraphQLSchema,
+  Kind,
   parse,
   validate,
   type ValidationRule,
@@ -24,7 +25,14 @@ export function limitError(limit: LimitName, max: number, message: string): Grap
 }
 
 /** What the static checks found for one query text: its document, or why it is refused. */
-type Verdict = { document: DocumentNode } | { errors: GraphQLError[] } | { syntaxError: true };
+type Verdict =
+  | {
+      document: DocumentNode;
+      /** Costs by operation name, kept when no operation declares variables (they cannot change). */
+      fixedCosts?: Map<string, number>;
+    }
+  | { errors: GraphQLError[] }
+  | { syntaxError: true };
 
 const CACHE_SIZE = 1_000;
 
@@ -79,7 +87,11 @@ export class QueryLimiter {
     const verdict = this.verdict(query);
     if ('errors' in verdict) return verdict.errors;
     if ('syntaxError' in verdict) return [];
-    const cost = this.cost(verdict.document, variables ?? undefined, operationName ?? undefined);
+    let cost = verdict.fixedCosts?.get(operationName ?? '');
+    if (cost === undefined) {
+      cost = this.cost(verdict.document, variables ?? undefined, operationName ?? undefined);
+      verdict.fixedCosts?.set(operationName ?? '', cost);
+    }
     if (cost > this.limits.maxCost) {
       return [
         limitError(
@@ -139,7 +151,11 @@ export class QueryLimiter {
     validate(this.schema, document, this.staticRules);
     const errors = this.pending;
     this.pending = [];
-    return errors.length > 0 ? { errors } : { document };
+    if (errors.length > 0) return { errors };
+    const takesVariables = document.definitions.some(
+      (d) => d.kind === Kind.OPERATION_DEFINITION && (d.variableDefinitions?.length ?? 0) > 0,
+    );
+    return takesVariables ? { document } : { document, fixedCosts: new Map() };
   }
 
   private cost(document: DocumentNode, variables?: Record<string, unknown>, operationName?: string): number {

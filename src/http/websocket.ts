@@ -63,10 +63,15 @@ export function attachGraphQLWebSocket(options: {
 
   // Sockets by the token they signed in with, to close them when it is revoked.
   const socketsByToken = new Map<string, Set<WebSocket>>();
+  // A socket whose token check read the token just before its revocation committed registers
+  // after the announcement went by: revocations are remembered long enough to catch it.
+  const recentlyRevoked = new Set<string>();
   const closeRevoked = (tokenIds: readonly string[]) => {
     for (const id of tokenIds) {
       for (const socket of socketsByToken.get(id) ?? []) socket.close(CLOSE_UNAUTHORIZED, 'Token revoked');
       socketsByToken.delete(id);
+      recentlyRevoked.add(id);
+      setTimeout(() => recentlyRevoked.delete(id), REVALIDATE_EVERY_MS).unref();
     }
   };
   const stopListening = services.events.onTokensRevoked(closeRevoked);
@@ -104,6 +109,10 @@ export function attachGraphQLWebSocket(options: {
         ctx.extra.principal = principal;
         if (principal.role === 'AGENT' || principal.role === 'INTEGRATION') {
           const socket = ctx.extra.socket;
+          if (recentlyRevoked.has(principal.tokenId)) {
+            socket.close(CLOSE_UNAUTHORIZED, 'Token revoked');
+            return false;
+          }
           let sockets = socketsByToken.get(principal.tokenId);
           if (!sockets) socketsByToken.set(principal.tokenId, (sockets = new Set()));
           sockets.add(socket);

@@ -1,4 +1,5 @@
 import { Agenda, type AgendaBackend } from 'agenda';
+import { systemClock, type Clock } from '../domain/clock';
 import type { Logger } from '../observability/logger';
 import type { AutomationScheduler } from '../services/scheduler.port';
 import type { Services } from '../services/services.factory';
@@ -32,6 +33,8 @@ export class AgendaScheduler implements AutomationScheduler {
     backend: AgendaBackend,
     private readonly options: SchedulerOptions,
     private readonly logger: Logger,
+    /** The services' clock; due times are in its time. */
+    private readonly clock: Clock = systemClock,
   ) {
     this.agenda = new Agenda({
       backend,
@@ -68,13 +71,24 @@ export class AgendaScheduler implements AutomationScheduler {
     await this.agenda.stop();
   }
 
+  /**
+   * Agenda waits by the wall clock; due times are in the services' clock. A job is due after the
+   * same delay on both, so a test clock set months back does not make every job fire at once (the
+   * job would find nothing due, yet hold its ticket's lock while other work ran). With the system
+   * clock this is `at` itself.
+   */
+  private wallTime(at: Date): Date {
+    if (this.clock === systemClock) return at;
+    return new Date(systemClock.now().getTime() + (at.getTime() - this.clock.now().getTime()));
+  }
+
   async scheduleClose(ticketId: string, solvedAt: Date, at: Date): Promise<void> {
     const data: CloseTicketJobData = { ticketId, solvedAt: solvedAt.toISOString() };
     // One close job per ticket: a new solve (or a new interval) replaces the old one.
     await this.agenda
       .create(CLOSE_TICKET_JOB, data)
       .unique({ 'data.ticketId': ticketId })
-      .schedule(at)
+      .schedule(this.wallTime(at))
       .save();
   }
 
@@ -87,7 +101,7 @@ export class AgendaScheduler implements AutomationScheduler {
     await this.agenda
       .create(EXPIRE_OFFER_JOB, data)
       .unique({ 'data.ticketId': ticketId })
-      .schedule(at)
+      .schedule(this.wallTime(at))
       .save();
   }
 }

@@ -173,9 +173,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Waits until nothing more changes by itself, so that no refused case's "before" is overtaken by
- * the case before it: events delivered, and every job a change scheduled run and removed (Agenda
- * goes by the real clock, months past the test clock, so they are due at once; under the test
- * clock they find nothing to do).
+ * the case before it: events delivered, and every job that fell due run and removed.
  */
 async function settle(): Promise<void> {
   await t.app.services.events.settle();

@@ -137,9 +137,8 @@ describe('routing, end to end', () => {
     const ticketId = (await receive(t, channel, 'decline-1', 'hello')).ticket.id;
     expect((await offer(ticketId)).offeredTo?.id).toBe(a.id);
 
-    // Agenda runs offer-expiry jobs by real time, so under the test clock each one fires at once
-    // and finds nothing due; while it holds the ticket a routing run skips it and looks again
-    // shortly after. Hence "offered soon", not "offered in the response".
+    // A routing run skips a ticket another transaction holds (the decline's own commit racing the
+    // run it requests) and looks again shortly after. Hence "offered soon", not "in the response".
     await t.client.ok(DeclineTicketDocument, { ticketId }, a.token);
     await waitUntil(async () => (await offer(ticketId)).offeredTo?.id === b.id);
 
