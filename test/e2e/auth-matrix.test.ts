@@ -28,6 +28,7 @@ import {
   SendMessageDocument,
   SetAgentStatusDocument,
   SetAgentStatusOfDocument,
+  TicketAssigneePrivateDocument,
   TicketAssigneeTokensDocument,
   TicketChangedDocument,
   TicketChannelTokensDocument,
@@ -205,6 +206,8 @@ interface HttpCase<TData, TVariables> {
   refusedByState?: Partial<Record<Caller, string>>;
   /** For an allowed caller: what it must (and must not) see. */
   check?: (data: TData, caller: Caller) => void;
+  /** Other restricted fields the document exercises the same way as `field`. */
+  covers?: readonly string[];
 }
 type AnyHttpCase = HttpCase<unknown, Record<string, unknown>>;
 /** Typed by its document first, so each case's variables and checks are checked against it. */
@@ -301,6 +304,16 @@ const HTTP_CASES: AnyHttpCase[] = [
     allowed: ['admin'],
     refusedByState: { otherIntegration: 'NOT_FOUND' },
     check: (d) => expect(d.ticket?.assignee?.tokens).toHaveLength(2),
+  }),
+  http(TicketAssigneePrivateDocument)({
+    field: 'Agent.email (through ticket.assignee)',
+    covers: ['Agent.skills', 'Agent.capacity', 'Agent.load', 'Agent.lastAssignedAt'],
+    variables: () => ({ id: f.ticketId }),
+    // An integration may show its end user who answers (id, name, status), not the person's
+    // address or workload: one FORBIDDEN per closed field.
+    allowed: PEOPLE,
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    check: (d) => expect(d.ticket?.assignee?.id).toBe(f.agentId),
   }),
   http(TicketChannelTokensDocument)({
     field: 'Channel.tokens',
@@ -441,7 +454,7 @@ describe('who may do what (DESIGN.md): every query and mutation, over HTTP', () 
       return;
     }
     const expected = SIGNED_OUT.has(caller) ? 'UNAUTHENTICATED' : (c.refusedByState?.[caller] ?? 'FORBIDDEN');
-    expect(errorCodes(res)).toEqual([expected]);
+    expect([...new Set(errorCodes(res))]).toEqual([expected]);
     if (caller === 'wrong' || caller === 'revoked') expect(res.status).toBe(401);
     expect(await db.snapshot()).toEqual(before);
   });
@@ -641,6 +654,7 @@ describe('the matrix', () => {
       if (!isObjectType(type) || type.name.startsWith('__')) continue;
       for (const field of Object.values(type.getFields())) {
         if (field.description?.includes('Admins only')) fields.push(`${type.name}.${field.name}`);
+        if (field.description?.includes('Admins and agents only')) fields.push(`${type.name}.${field.name}`);
       }
     }
     expect(fields).toEqual(
@@ -648,7 +662,13 @@ describe('the matrix', () => {
     );
 
     const cases = [...HTTP_CASES, ...SUBSCRIPTION_CASES];
-    const covered = new Set(cases.flatMap((c) => [...rootFields(c.document), c.field.split(' ')[0]!]));
+    const covered = new Set(
+      cases.flatMap((c) => [
+        ...rootFields(c.document),
+        c.field.split(' ')[0]!,
+        ...('covers' in c ? (c.covers ?? []) : []),
+      ]),
+    );
     expect(fields.filter((field) => !covered.has(field))).toEqual([]);
     // A root case is named after the one field it exercises.
     for (const c of cases) {

@@ -71,7 +71,10 @@ export class AgentResolver {
     return AgentType.from(await services.agents.setStatus(agentId, status));
   }
 
-  @FieldResolver(() => Int, { description: 'OPEN tickets assigned to the agent plus tickets offered to it.' })
+  @Authorized('ADMIN', 'AGENT')
+  @FieldResolver(() => Int, {
+    description: 'OPEN tickets assigned to the agent plus tickets offered to it. Admins and agents only.',
+  })
   load(@Root() agent: AgentType, @Ctx() { loaders }: GraphQLContext): Promise<number> {
     return loaders.agentLoad.load(agent.id);
   }

@@ -1,4 +1,4 @@
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Authorized, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { AgentEntity } from '../../entities/agent.entity';
 import { AgentStatus } from '../enums';
 
@@ -10,21 +10,32 @@ export class AgentType {
   @Field()
   name!: string;
 
-  @Field()
+  // Integrations see who answers (id, name, status), not the person's address or workload.
+  @Authorized('ADMIN', 'AGENT')
+  @Field({ description: 'Admins and agents only (not integrations).' })
   email!: string;
 
   @Field(() => AgentStatus)
   status!: AgentStatus;
 
-  @Field(() => [String], { description: 'Lowercase skill names; routing matches them against a ticket.' })
+  @Authorized('ADMIN', 'AGENT')
+  @Field(() => [String], {
+    description: 'Lowercase skill names; routing matches them against a ticket. Admins and agents only.',
+  })
   skills!: string[];
 
+  @Authorized('ADMIN', 'AGENT')
   @Field(() => Int, {
-    description: 'How many OPEN or offered tickets the agent can hold (0: never routed to).',
+    description:
+      'How many OPEN or offered tickets the agent can hold (0: never routed to). Admins and agents only.',
   })
   capacity!: number;
 
-  @Field(() => Date, { nullable: true, description: 'When the agent last accepted or was given a ticket.' })
+  @Authorized('ADMIN', 'AGENT')
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the agent last accepted or was given a ticket. Admins and agents only.',
+  })
   lastAssignedAt!: Date | null;
 
   static from(entity: AgentEntity): AgentType {
