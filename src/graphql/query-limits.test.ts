@@ -67,4 +67,21 @@ describe('QueryLimiter', () => {
     l.check('{ queue }', undefined);
     expect(l.document('{ queue }')?.kind).toBe('Document');
   });
+
+  it('refuses U+0000 in a variable, however deep, naming where', () => {
+    const query = 'query($n: Int) { tickets(first: $n) { id } }';
+    const [error] = limiter().check(query, { n: 1, input: { tags: ['ok', 'bad\u0000'] } });
+    expect(error!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'variables.input.tags[1]' });
+  });
+
+  it('refuses U+0000 in a string literal of the query, not a lookalike', () => {
+    const l = new QueryLimiter(
+      buildSchema('type Query { echo(text: String!): String! }'),
+      DEFAULT_QUERY_LIMITS,
+    );
+    const [error] = l.check('{ echo(text: "a\\u0000b") }', undefined);
+    expect(error!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'query' });
+    expect(l.check('{ echo(text: "a\\u0001b") }', undefined)).toEqual([]);
+    expect(l.check('{ echo(text: "a") } # \\u0000', undefined)).toEqual([]);
+  });
 });

@@ -12,6 +12,7 @@ import {
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { QueryLimits } from '../config/limits';
+import { nulInLiterals, nulInVariables } from './nul-text';
 
 export const QUERY_LIMIT_EXCEEDED = 'QUERY_LIMIT_EXCEEDED';
 
@@ -40,7 +41,8 @@ const CACHE_SIZE = 1_000;
  * The OWASP list of GraphQL limits, checked before anything runs, the same way for HTTP and
  * WebSocket operations: query length, then lexer tokens (the parser stops there, so a huge
  * document costs little), then depth, aliases and directives (graphql-armor's rules, the only
- * rules run at this point), then cost with the request's variables.
+ * rules run at this point), then cost with the request's variables. Text no column can store
+ * (U+0000, graphql/nul-text.ts) is refused at the same point.
  *
  * Why these libraries: graphql-armor's rules follow fragments and ignore introspection's
  * `__schema`; graphql-query-complexity resolves arguments and variables, which a cost made of
@@ -87,6 +89,8 @@ export class QueryLimiter {
     const verdict = this.verdict(query);
     if ('errors' in verdict) return verdict.errors;
     if ('syntaxError' in verdict) return [];
+    const nul = nulInVariables(variables);
+    if (nul) return [nul];
     let cost = verdict.fixedCosts?.get(operationName ?? '');
     if (cost === undefined) {
       cost = this.cost(verdict.document, variables ?? undefined, operationName ?? undefined);
@@ -152,6 +156,8 @@ export class QueryLimiter {
     const errors = this.pending;
     this.pending = [];
     if (errors.length > 0) return { errors };
+    const nul = nulInLiterals(document);
+    if (nul) return { errors: [nul] };
     const takesVariables = document.definitions.some(
       (d) => d.kind === Kind.OPERATION_DEFINITION && (d.variableDefinitions?.length ?? 0) > 0,
     );
