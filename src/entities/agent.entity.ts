@@ -1,6 +1,7 @@
-import { ArrayType, Check, Entity, Enum, PrimaryKey, Property, Unique, type Opt } from '@mikro-orm/core';
+import { Check, Entity, Enum, PrimaryKey, Property, Unique, type Opt } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { AgentStatus, DEFAULT_CAPACITY } from '../domain/agent/agent.rules';
+import { TextArrayType } from './text-array.type';
 
 @Entity({ tableName: 'agents' })
 @Unique({
@@ -22,7 +23,7 @@ export class AgentEntity {
   @Enum({ items: () => AgentStatus, nativeEnumName: 'agent_status' })
   status: AgentStatus & Opt = AgentStatus.OFFLINE;
 
-  @Property({ type: ArrayType })
+  @Property({ type: TextArrayType })
   skills: string[] & Opt = [];
 
   @Property({ type: 'integer' })

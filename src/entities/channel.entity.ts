@@ -1,17 +1,8 @@
-import {
-  ArrayType,
-  Entity,
-  Enum,
-  Index,
-  ManyToOne,
-  PrimaryKey,
-  Property,
-  type Opt,
-  type Ref,
-} from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Opt, type Ref } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { ChannelKind } from '../domain/channel/channel.rules';
 import { ConversationStyleEntity } from './conversation-style.entity';
+import { TextArrayType } from './text-array.type';
 
 @Entity({ tableName: 'channels' })
 export class ChannelEntity {
@@ -28,7 +19,7 @@ export class ChannelEntity {
   @ManyToOne(() => ConversationStyleEntity, { ref: true, deleteRule: 'restrict', updateRule: 'cascade' })
   style!: Ref<ConversationStyleEntity>;
 
-  @Property({ type: ArrayType })
+  @Property({ type: TextArrayType })
   requiredSkills: string[] & Opt = [];
 
   @Property({ type: 'timestamptz' })

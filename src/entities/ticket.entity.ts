@@ -1,7 +1,6 @@
 import {
   BigIntType,
   Check,
-  ArrayType,
   Entity,
   Enum,
   Index,
@@ -17,6 +16,7 @@ import { AgentEntity } from './agent.entity';
 import { ChannelEntity } from './channel.entity';
 import { ConversationStyleEntity } from './conversation-style.entity';
 import { EndUserEntity } from './end-user.entity';
+import { TextArrayType } from './text-array.type';
 
 @Entity({ tableName: 'tickets' })
 @Index({ name: 'tickets_requester_status_index', properties: ['requester', 'status'] })
@@ -68,7 +68,7 @@ export class TicketEntity {
   @Property({ type: 'timestamptz' })
   waitingSince!: Date;
 
-  @Property({ type: ArrayType })
+  @Property({ type: TextArrayType })
   requiredSkills: string[] & Opt = [];
 
   @ManyToOne(() => TicketEntity, { ref: true, nullable: true, deleteRule: 'set null' })

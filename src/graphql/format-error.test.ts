@@ -60,4 +60,12 @@ describe('createErrorFormatter', () => {
     });
     expect(formatter(false).format(error.toJSON(), error).message).toBe(message);
   });
+
+  it("codes graphql-js's own refusals of a request BAD_USER_INPUT (they wrap no error)", () => {
+    // As execution reports it: located at the field, wrapping graphql-js's own error.
+    const raw = new GraphQLError('Argument "revokeExisting" of non-null type "Boolean!" must not be null.');
+    const error = new GraphQLError(raw.message, { path: ['rotateAgentToken'], originalError: raw });
+    const asApolloHandsIt = { ...error.toJSON(), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    expect(formatter(true).format(asApolloHandsIt, error).extensions).toEqual({ code: 'BAD_USER_INPUT' });
+  });
 });

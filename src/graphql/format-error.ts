@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../observability/logger';
 
@@ -26,7 +26,11 @@ export function createErrorFormatter({ logger, production }: ErrorFormatterOptio
         extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
       };
     }
-    const code = formatted.extensions?.code;
+    // graphql-js's own refusals of a request during execution (an argument given null where it may
+    // not be) wrap nothing, and Apollo codes them INTERNAL_SERVER_ERROR: the request was wrong.
+    const refusedByGraphQL =
+      original !== error && original instanceof GraphQLError && !original.originalError;
+    const code = refusedByGraphQL ? 'BAD_USER_INPUT' : formatted.extensions?.code;
     if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
       // extensions.http is for the HTTP transport's status line; Apollo drops it, graphql-ws would not.
       const { http: _http, ...extensions } = formatted.extensions ?? {};
@@ -35,7 +39,7 @@ export function createErrorFormatter({ logger, production }: ErrorFormatterOptio
         production && formatted.message.includes(' Did you mean ')
           ? formatted.message.replace(/ Did you mean .*$/s, '')
           : formatted.message;
-      return { ...formatted, message, extensions };
+      return { ...formatted, message, extensions: { ...extensions, code } };
     }
 
     const errorId = randomUUID();

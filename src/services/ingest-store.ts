@@ -12,6 +12,7 @@ import type { MessageEntity } from '../entities/message.entity';
 import type { TicketEventEntity } from '../entities/ticket-event.entity';
 import { TicketEntity } from '../entities/ticket.entity';
 import { ROUTING_LOCK_KEY } from './routing.service';
+import { textArrayLiteral } from '../entities/text-array.type';
 
 /**
  * The SQL of ingestion (MessageService.receive), its hottest path: each step is one statement,
@@ -194,7 +195,7 @@ export async function writeIngest(
       t.offeredTo?.id ?? null,
       t.offerExpiresAt,
       t.waitingSince,
-      textArray(t.requiredSkills),
+      textArrayLiteral(t.requiredSkills),
       t.requester.id,
       t.createdAt,
       t.updatedAt,
@@ -356,6 +357,3 @@ function ticketOf(row: TicketRow): TicketEntity {
 const dateOrNull = (value: string | Date | null): Date | null => (value === null ? null : new Date(value));
 
 /** A text[] literal; every element quoted, so any text is safe. */
-function textArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
-}
