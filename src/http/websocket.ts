@@ -143,12 +143,18 @@ export function attachGraphQLWebSocket(options: {
           try {
             document = parse(payload.query);
           } catch (err) {
-            return [err instanceof GraphQLError ? err : new GraphQLError('The query could not be parsed')];
+            return [
+              coded(
+                err instanceof GraphQLError ? err : new GraphQLError(String(err)),
+                'GRAPHQL_PARSE_FAILED',
+              ),
+            ];
           }
         }
         let errors = validated.get(document);
         if (!errors) validated.set(document, (errors = validate(schema, document)));
-        if (errors.length > 0) return [...errors];
+        // Coded as Apollo codes them over HTTP: the client's mistake, not the server's.
+        if (errors.length > 0) return errors.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED'));
         const operation = getOperationAST(document, payload.operationName);
         const principal = ctx.extra.principal ?? { role: 'ANONYMOUS' };
         if (operation) {
@@ -181,4 +187,13 @@ export function attachGraphQLWebSocket(options: {
       await server.dispose();
     },
   };
+}
+
+function coded(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code },
+  });
 }

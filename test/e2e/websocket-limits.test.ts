@@ -74,4 +74,20 @@ describe('WebSocket limits', () => {
       await ws.dispose();
     }
   });
+
+  it('answers an invalid or unparsable operation with the codes HTTP uses, not as a server error', async () => {
+    const ws = connectWs(t.wsUrl, `Bearer ${agentToken}`);
+    await ws.acknowledged;
+    try {
+      const codes = (query: string) =>
+        wsExecute(ws.client, query).then(
+          () => [],
+          (errors: { extensions?: { code?: string } }[]) => errors.map((e) => e.extensions?.code),
+        );
+      expect(await codes('{ nope }')).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      expect(await codes('{ me { ')).toEqual(['GRAPHQL_PARSE_FAILED']);
+    } finally {
+      await ws.dispose();
+    }
+  });
 });
