@@ -39,7 +39,8 @@ export function graphqlHttpHandler<C extends BaseContext>(
         }
         const url = req.url ?? '';
         const query = url.indexOf('?');
-        const refusals = checkLimits(options.limiter, body, query === -1 ? '' : url.slice(query));
+        const search = query === -1 ? '' : url.slice(query);
+        const refusals = checkLimits(options.limiter, body, search);
         if (refusals.length > 0) {
           return sendJson(res, 400, { errors: refusals.map((e) => options.formatError(e)) });
         }
@@ -47,7 +48,7 @@ export function graphqlHttpHandler<C extends BaseContext>(
           httpGraphQLRequest: {
             method: (req.method ?? 'GET').toUpperCase(),
             headers,
-            search: query === -1 ? '' : url.slice(query),
+            search,
             body,
           },
           context: () => options.context(req),
@@ -84,9 +85,7 @@ function checkLimits(limiter: QueryLimiter, body: unknown, search: string): Grap
     if (typeof query !== 'string') return [];
     return limiter.check(
       query,
-      variables !== null && typeof variables === 'object'
-        ? (variables as Record<string, unknown>)
-        : undefined,
+      asObject(variables),
       typeof operationName === 'string' ? operationName : undefined,
     );
   }
@@ -100,11 +99,12 @@ function checkLimits(limiter: QueryLimiter, body: unknown, search: string): Grap
   } catch {
     return []; // Apollo refuses it, saying why
   }
-  return limiter.check(
-    query,
-    variables !== null && typeof variables === 'object' ? (variables as Record<string, unknown>) : undefined,
-    params.get('operationName'),
-  );
+  return limiter.check(query, asObject(variables), params.get('operationName'));
+}
+
+/** Variables as the cost needs them; anything else is left for Apollo to refuse. */
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
 }
 
 function isJson(contentType: string | undefined): boolean {
