@@ -1,8 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
-
-// Any fixed 64-bit key; it only has to be the same in every Parley process.
-const MIGRATION_LOCK_KEY = 7_021_931_404;
+import { MIGRATION_LOCK_KEY } from './advisory-locks';
 
 /**
  * Runs pending migrations under a PostgreSQL advisory lock held on a connection of its own, so

@@ -12,7 +12,7 @@ import type { WebSocketLimits } from '../config/limits';
 import type { Principal } from '../domain/auth/principal';
 import { createContext } from '../graphql/context';
 import type { ErrorFormatter } from '../graphql/format-error';
-import { serializedOnce } from '../graphql/frame-cache';
+import { serializedOnce } from './shared-payload';
 import type { QueryLimiter } from '../graphql/query-limits';
 import type { MutationRateLimiter } from '../graphql/rate-limits';
 import { sharedSubscribe } from '../graphql/shared-subscribe';

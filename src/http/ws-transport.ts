@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { expandFrame } from '../graphql/frame-cache';
+import { expandFrame } from './shared-payload';
 import type { Logger } from '../observability/logger';
 
 export interface WsExtra {
@@ -13,7 +13,7 @@ const KEEP_ALIVE_MS = 12_000;
 
 /**
  * graphql-ws on a `ws` server: graphql-ws's own `useServer`, plus what it cannot do for us:
- * frames carrying a once-serialised shared result are expanded here (graphql/frame-cache.ts),
+ * frames carrying a once-serialised shared result are expanded here (http/shared-payload.ts),
  * and errors go to the structured log instead of the console.
  */
 export function serveGraphQLWs<

@@ -6,6 +6,6 @@ import type { ExpireOfferJobData } from './job-names';
 export function expireOfferJob(services: Services) {
   return async (job: Job<ExpireOfferJobData>): Promise<void> => {
     const { ticketId, agentId } = job.attrs.data;
-    await services.routing.expireOffer(ticketId, undefined, agentId);
+    await services.offers.expireOffer(ticketId, undefined, agentId);
   };
 }

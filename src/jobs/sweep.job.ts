@@ -8,7 +8,7 @@ import type { Services } from '../services/services.factory';
 export function sweepJob(services: Services, logger: Logger) {
   return async (): Promise<void> => {
     const closed = await services.tickets.closeOverdue();
-    const expired = await services.routing.expireOverdueOffers();
+    const expired = await services.offers.expireOverdueOffers();
     if (closed > 0 || expired > 0) logger.info({ closed, expired }, 'sweep caught overdue automations');
   };
 }

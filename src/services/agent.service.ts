@@ -1,15 +1,18 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AgentStatus, DEFAULT_CAPACITY, normalizeEmail, validateCapacity } from '../domain/agent/agent.rules';
+import {
+  type AgentStatus,
+  DEFAULT_CAPACITY,
+  normalizeEmail,
+  validateCapacity,
+} from '../domain/agent/agent.rules';
 import type { Clock } from '../domain/clock';
 import { notFound } from '../domain/errors';
 import { normalizeSkills } from '../domain/skills';
 import { normalizeName, rejectNull } from '../domain/text';
 import { AgentEntity } from '../entities/agent.entity';
-import type { TicketEventBus } from '../events/ticket-event.bus';
 import type { AuthService } from './auth.service';
-import type { RoutingService } from './routing.service';
-import { transact } from './transaction';
+import type { ChangeRunner } from './changes/change.runner';
 import { refuseDuplicates } from './db-errors';
 import { isId, requireId } from './ids';
 
@@ -38,8 +41,7 @@ export class AgentService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly auth: AuthService,
-    private readonly routing: RoutingService,
-    private readonly bus: TicketEventBus,
+    private readonly changes: ChangeRunner,
   ) {}
 
   async get(id: string): Promise<AgentEntity> {
@@ -93,19 +95,17 @@ export class AgentService {
     if (skills !== undefined) changes.skills = normalizeSkills('input.skills', skills);
     if (capacity !== undefined) changes.capacity = validateCapacity('input.capacity', capacity);
 
-    const agent = await this.em.fork().transactional(async (em) => {
-      const found = await em.findOne(AgentEntity, { id: agentId });
+    const { value } = await this.changes.run(async (change) => {
+      const found = await change.tx.findOne(AgentEntity, { id: agentId });
       if (!found) throw notFound('Agent', id);
-      em.assign(found, { ...changes, updatedAt: this.clock.now() });
-      await em.flush();
+      change.tx.assign(found, { ...changes, updatedAt: this.clock.now() });
+      // More capacity or other skills can place waiting tickets.
+      if (changes.capacity !== undefined || changes.skills !== undefined) {
+        change.after({ type: 'AGENT_CHANGED', agentId: found.id }, { type: 'ROUTE' });
+      }
       return found;
     });
-    // More capacity or other skills can place waiting tickets.
-    if (changes.capacity !== undefined || changes.skills !== undefined) {
-      this.bus.publishAgentChanged(agent.id);
-      await this.routing.routeQueue();
-    }
-    return agent;
+    return value;
   }
 
   /**
@@ -114,21 +114,16 @@ export class AgentService {
    */
   async setStatus(id: string, status: AgentStatus): Promise<AgentEntity> {
     const agentId = requireId('Agent', id);
-    const { agent, changed } = await transact(this.em, this.bus, async (tx, recorder) => {
-      const found = await tx.findOne(AgentEntity, { id: agentId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const { value } = await this.changes.run(async (change) => {
+      const found = await change.tx.findOne(
+        AgentEntity,
+        { id: agentId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
       if (!found) throw notFound('Agent', id);
-      if (found.status === status) return { agent: found, changed: false };
-      const now = this.clock.now();
-      found.status = status;
-      found.updatedAt = now;
-      if (status !== AgentStatus.ONLINE) await this.routing.withdrawOffersIn(tx, recorder, found.id, now);
-      await tx.flush();
-      return { agent: found, changed: true };
+      await change.setAgentStatus(found, status, this.clock.now());
+      return found;
     });
-    if (changed) {
-      this.bus.publishAgentChanged(agent.id);
-      await this.routing.routeQueue();
-    }
-    return agent;
+    return value;
   }
 }

@@ -8,9 +8,8 @@ import {
 import { notFound } from '../domain/errors';
 import { normalizeName, rejectNull } from '../domain/text';
 import { ConversationStyleEntity } from '../entities/conversation-style.entity';
-import type { Logger } from '../observability/logger';
 import { refuseDuplicates } from './db-errors';
-import type { AutomationScheduler } from './scheduler.port';
+import type { ChangeRunner } from './changes/change.runner';
 import { isId, requireId } from './ids';
 
 export interface CreateConversationStyleInput {
@@ -48,8 +47,7 @@ export class ConversationStyleService {
   constructor(
     private readonly em: EntityManager,
     private readonly clock: Clock,
-    private readonly scheduler: AutomationScheduler,
-    private readonly logger: Logger,
+    private readonly changes: ChangeRunner,
   ) {}
 
   /**
@@ -106,45 +104,44 @@ export class ConversationStyleService {
     const seconds = rejectNull('input.closeAfterSolvedSeconds', input.closeAfterSolvedSeconds);
     const newName = name === undefined ? undefined : normalizeName('input.name', name);
 
-    const { style, moved } = await refuseDuplicates(
+    const { value: style } = await refuseDuplicates(
       () =>
-        this.em.fork().transactional(async (em) => {
+        this.changes.run(async (change) => {
+          const em = change.tx;
           const found = await em.findOne(ConversationStyleEntity, { id: styleId });
           if (!found) throw notFound('ConversationStyle', id);
           if (newName !== undefined) found.name = newName;
-          // Raw rows: MikroORM's connection returns timestamps as strings.
-          let rescheduled: { id: string; solved_at: string | Date; closes_at: string | Date }[] = [];
           if (seconds !== undefined && seconds !== found.closeAfterSolvedSeconds) {
             found.closeAfterSolvedSeconds = validateCloseAfterSolvedSeconds(
               'input.closeAfterSolvedSeconds',
               found.kind,
               seconds,
             );
-            // DESIGN.md: a new interval moves the close of this style's tickets that are SOLVED now.
-            rescheduled = await em.execute(
+            // docs/domain.md "Conversation styles": a new interval moves the close of this style's
+            // tickets that are SOLVED now. Raw rows: MikroORM's connection returns timestamps as strings.
+            const moved = await em.execute<
+              { id: string; solved_at: string | Date; closes_at: string | Date }[]
+            >(
               `update tickets set closes_at = solved_at + make_interval(secs => ?), updated_at = ?
                 where style_id = ? and status = 'SOLVED' returning id, solved_at, closes_at`,
               [found.closeAfterSolvedSeconds, this.clock.now(), found.id],
             );
+            for (const ticket of moved) {
+              change.after({
+                type: 'SCHEDULE_CLOSE',
+                ticketId: ticket.id,
+                solvedAt: new Date(ticket.solved_at),
+                at: new Date(ticket.closes_at),
+              });
+            }
           } else if (seconds !== undefined) {
             validateCloseAfterSolvedSeconds('input.closeAfterSolvedSeconds', found.kind, seconds);
           }
           found.updatedAt = this.clock.now();
-          await em.flush();
-          return { style: found, moved: rescheduled };
+          return found;
         }),
       NAME_TAKEN,
     );
-    for (const ticket of moved) {
-      await this.scheduler
-        .scheduleClose(ticket.id, new Date(ticket.solved_at), new Date(ticket.closes_at))
-        .catch((err: unknown) =>
-          this.logger.error(
-            { err, ticketId: ticket.id },
-            'could not move a scheduled close; the sweep will close it',
-          ),
-        );
-    }
     return style;
   }
 }

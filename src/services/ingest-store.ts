@@ -3,7 +3,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import type { AgentStatus } from '../domain/agent/agent.rules';
 import type { ConversationStyleKind } from '../domain/conversation-style/conversation-style.rules';
-import type { TicketPriority, TicketStatus } from '../domain/ticket/ticket.enums';
 import { AgentEntity } from '../entities/agent.entity';
 import { ChannelEntity } from '../entities/channel.entity';
 import { ConversationStyleEntity } from '../entities/conversation-style.entity';
@@ -11,7 +10,7 @@ import { EndUserEntity } from '../entities/end-user.entity';
 import type { MessageEntity } from '../entities/message.entity';
 import type { TicketEventEntity } from '../entities/ticket-event.entity';
 import { TicketEntity } from '../entities/ticket.entity';
-import { ROUTING_LOCK_KEY } from './routing.service';
+import { ROUTING_LOCK_KEY } from '../db/advisory-locks';
 import { textArrayLiteral } from '../entities/text-array.type';
 
 /**
@@ -173,72 +172,25 @@ export async function writeIngest(
   const params: unknown[] = [];
   const ctes: string[] = [];
   if (w.ticketCreated) {
-    ctes.push(`ticket_write as (
-      insert into tickets (id, status, priority, channel_id, style_id, requester_id, assignee_id,
-        offered_to_id, offer_expires_at, waiting_since, required_skills, follow_up_of_id, created_at,
-        updated_at, solved_at, closes_at, closed_at, reopen_count, last_sequence,
-        first_end_user_message_at, first_agent_reply_at, last_solved_at, open_since, handle_ms,
-        assignment_count)
-      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[],
-        (select id from tickets where requester_id = ? and status = 'CLOSED'
-          order by closed_at desc, created_at desc limit 1),
-        ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      returning follow_up_of_id)`);
-    params.push(
-      t.id,
-      t.status,
-      t.priority,
-      t.channel.id,
-      t.style.id,
-      t.requester.id,
-      t.assignee?.id ?? null,
-      t.offeredTo?.id ?? null,
-      t.offerExpiresAt,
-      t.waitingSince,
-      textArrayLiteral(t.requiredSkills),
-      t.requester.id,
-      t.createdAt,
-      t.updatedAt,
-      t.solvedAt,
-      t.closesAt,
-      t.closedAt,
-      t.reopenCount,
-      t.lastSequence,
-      t.firstEndUserMessageAt,
-      t.firstAgentReplyAt,
-      t.lastSolvedAt,
-      t.openSince,
-      t.handleMs,
-      t.assignmentCount,
+    // followUpOf: the end user's last closed ticket, found in the same statement.
+    const values = TICKET_COLUMNS.map((c) =>
+      c.name === 'follow_up_of_id'
+        ? `(select id from tickets where requester_id = ? and status = 'CLOSED'
+             order by closed_at desc, created_at desc limit 1)`
+        : `?${c.cast ?? ''}`,
     );
+    ctes.push(`ticket_write as (
+      insert into tickets (${TICKET_COLUMNS.map((c) => c.name).join(', ')})
+      values (${values.join(', ')})
+      returning follow_up_of_id)`);
+    params.push(...TICKET_COLUMNS.map((c) => (c.name === 'follow_up_of_id' ? t.requester.id : c.write(t))));
   } else {
     // The row is locked by this transaction, so every column that can change is written as it is now.
+    const changing = TICKET_COLUMNS.filter((c) => !c.fixed);
     ctes.push(`ticket_write as (
-      update tickets set status = ?, assignee_id = ?, offered_to_id = ?, offer_expires_at = ?,
-        waiting_since = ?, solved_at = ?, closes_at = ?, closed_at = ?, reopen_count = ?,
-        last_sequence = ?, updated_at = ?, first_end_user_message_at = ?, first_agent_reply_at = ?,
-        last_solved_at = ?, open_since = ?, handle_ms = ?, assignment_count = ?
+      update tickets set ${changing.map((c) => `${c.name} = ?${c.cast ?? ''}`).join(', ')}
       where id = ?)`);
-    params.push(
-      t.status,
-      t.assignee?.id ?? null,
-      t.offeredTo?.id ?? null,
-      t.offerExpiresAt,
-      t.waitingSince,
-      t.solvedAt,
-      t.closesAt,
-      t.closedAt,
-      t.reopenCount,
-      t.lastSequence,
-      t.updatedAt,
-      t.firstEndUserMessageAt,
-      t.firstAgentReplyAt,
-      t.lastSolvedAt,
-      t.openSince,
-      t.handleMs,
-      t.assignmentCount,
-      t.id,
-    );
+    params.push(...changing.map((c) => c.write(t)), t.id);
   }
   ctes.push(`message_write as (
     insert into messages (id, ticket_id, channel_id, sequence, author_type, agent_id, body, external_id,
@@ -296,62 +248,92 @@ export async function writeIngest(
 }
 
 /** A tickets row as PostgreSQL returns it through the ORM's connection (timestamps as text). */
-interface TicketRow {
-  id: string;
-  status: TicketStatus;
-  priority: TicketPriority;
-  channel_id: string;
-  style_id: string;
-  requester_id: string;
-  assignee_id: string | null;
-  offered_to_id: string | null;
-  offer_expires_at: string | Date | null;
-  waiting_since: string | Date;
-  required_skills: string[];
-  follow_up_of_id: string | null;
-  created_at: string | Date;
-  updated_at: string | Date;
-  solved_at: string | Date | null;
-  closes_at: string | Date | null;
-  closed_at: string | Date | null;
-  reopen_count: number;
-  last_sequence: number;
-  first_end_user_message_at: string | Date | null;
-  first_agent_reply_at: string | Date | null;
-  last_solved_at: string | Date | null;
-  open_since: string | Date | null;
-  handle_ms: string | number;
-  assignment_count: number;
+type TicketRow = Record<string, unknown>;
+
+interface TicketColumn {
+  readonly name: string;
+  /** Written when the ticket is created; ingestion never changes it. */
+  readonly fixed?: boolean;
+  readonly cast?: string;
+  readonly write: (t: TicketEntity) => unknown;
+  readonly read: (t: TicketEntity, value: unknown) => void;
 }
 
+type Props<V> = { [K in keyof TicketEntity]-?: TicketEntity[K] extends V ? K : never }[keyof TicketEntity];
+
+const plain = <K extends Props<string | number>>(name: string, prop: K, fixed = false): TicketColumn => ({
+  name,
+  fixed,
+  write: (t) => t[prop],
+  read: (t, v) => Object.assign(t, { [prop]: typeof t[prop] === 'number' ? Number(v) : v }),
+});
+const date = <K extends Props<Date | null>>(name: string, prop: K, fixed = false): TicketColumn => ({
+  name,
+  fixed,
+  write: (t) => t[prop],
+  read: (t, v) => Object.assign(t, { [prop]: dateOrNull(v as string | Date | null) }),
+});
+const reference = (
+  name: string,
+  prop: 'channel' | 'style' | 'requester' | 'assignee' | 'offeredTo' | 'followUpOf',
+  entity:
+    | typeof AgentEntity
+    | typeof ChannelEntity
+    | typeof ConversationStyleEntity
+    | typeof EndUserEntity
+    | typeof TicketEntity,
+  fixed = false,
+): TicketColumn => ({
+  name,
+  fixed,
+  write: (t) => t[prop]?.id ?? null,
+  read: (t, v) =>
+    Object.assign(t, { [prop]: v === null ? null : ref(entity as typeof TicketEntity, v as string) }),
+});
+
+/**
+ * Every column of tickets, spelled out once: ingestion's INSERT, its UPDATE and the row it reads
+ * back are all made from this list (the migrations test keeps the entity, and so this list's
+ * properties, in step with the table).
+ */
+const TICKET_COLUMNS: readonly TicketColumn[] = [
+  plain('id', 'id', true),
+  plain('status', 'status'),
+  plain('priority', 'priority', true),
+  reference('channel_id', 'channel', ChannelEntity, true),
+  reference('style_id', 'style', ConversationStyleEntity, true),
+  reference('requester_id', 'requester', EndUserEntity, true),
+  reference('assignee_id', 'assignee', AgentEntity),
+  reference('offered_to_id', 'offeredTo', AgentEntity),
+  date('offer_expires_at', 'offerExpiresAt'),
+  date('waiting_since', 'waitingSince'),
+  {
+    name: 'required_skills',
+    fixed: true,
+    cast: '::text[]',
+    write: (t) => textArrayLiteral(t.requiredSkills),
+    read: (t, v) => Object.assign(t, { requiredSkills: v }),
+  },
+  reference('follow_up_of_id', 'followUpOf', TicketEntity, true),
+  date('created_at', 'createdAt', true),
+  date('updated_at', 'updatedAt'),
+  date('solved_at', 'solvedAt'),
+  date('closes_at', 'closesAt'),
+  date('closed_at', 'closedAt'),
+  plain('reopen_count', 'reopenCount'),
+  plain('last_sequence', 'lastSequence'),
+  date('first_end_user_message_at', 'firstEndUserMessageAt'),
+  date('first_agent_reply_at', 'firstAgentReplyAt'),
+  date('last_solved_at', 'lastSolvedAt'),
+  date('open_since', 'openSince'),
+  plain('handle_ms', 'handleMs'),
+  plain('assignment_count', 'assignmentCount'),
+];
+
 function ticketOf(row: TicketRow): TicketEntity {
-  return Object.assign(new TicketEntity(), {
-    id: row.id,
-    status: row.status,
-    priority: row.priority,
-    channel: ref(ChannelEntity, row.channel_id),
-    style: ref(ConversationStyleEntity, row.style_id),
-    requester: ref(EndUserEntity, row.requester_id),
-    assignee: row.assignee_id === null ? null : ref(AgentEntity, row.assignee_id),
-    offeredTo: row.offered_to_id === null ? null : ref(AgentEntity, row.offered_to_id),
-    offerExpiresAt: dateOrNull(row.offer_expires_at),
-    waitingSince: new Date(row.waiting_since),
-    requiredSkills: row.required_skills,
-    followUpOf: row.follow_up_of_id === null ? null : ref(TicketEntity, row.follow_up_of_id),
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-    solvedAt: dateOrNull(row.solved_at),
-    closesAt: dateOrNull(row.closes_at),
-    closedAt: dateOrNull(row.closed_at),
-    reopenCount: row.reopen_count,
-    lastSequence: row.last_sequence,
-    firstEndUserMessageAt: dateOrNull(row.first_end_user_message_at),
-    firstAgentReplyAt: dateOrNull(row.first_agent_reply_at),
-    lastSolvedAt: dateOrNull(row.last_solved_at),
-    openSince: dateOrNull(row.open_since),
-    handleMs: Number(row.handle_ms),
-    assignmentCount: row.assignment_count,
-  });
+  const ticket = new TicketEntity();
+  for (const column of TICKET_COLUMNS) column.read(ticket, row[column.name]);
+  return ticket;
 }
 
 const dateOrNull = (value: string | Date | null): Date | null => (value === null ? null : new Date(value));

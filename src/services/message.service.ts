@@ -5,8 +5,6 @@ import type { Clock } from '../domain/clock';
 import { DomainError, forbidden, notFound } from '../domain/errors';
 import { normalizeSkills } from '../domain/skills';
 import { normalizeBody, normalizeExternalId } from '../domain/ticket/message.rules';
-import { transition, type TicketEffect } from '../domain/ticket/ticket-transition';
-import type { Logger } from '../observability/logger';
 import {
   type Actor,
   AuthorType,
@@ -20,18 +18,14 @@ import { ChannelEntity } from '../entities/channel.entity';
 import { ConversationStyleEntity } from '../entities/conversation-style.entity';
 import { EndUserEntity } from '../entities/end-user.entity';
 import { MessageEntity } from '../entities/message.entity';
-import type { TicketEventEntity } from '../entities/ticket-event.entity';
 import { TicketEntity } from '../entities/ticket.entity';
-import type { TicketEventBus } from '../events/ticket-event.bus';
 import { actorOf } from './actor';
 import { isId, requireId } from './ids';
 import { lockCurrentTicket, lockEndUser, writeIngest } from './ingest-store';
 import { decodeCursor, encodeCursor, validateFirst, type Page } from './pagination';
-import type { TicketEventRecorder } from './ticket-event.recorder';
-import type { RoutingService } from './routing.service';
-import { scheduleEffects, type AutomationScheduler } from './scheduler.port';
-import { applyTicketState, assigneeMayGainLoad, loadAssignee, ticketStateOf } from './ticket-state';
-import { transact } from './transaction';
+import type { ChangeRunner } from './changes/change.runner';
+import type { ChangeTransaction } from './changes/change-transaction';
+import { assigneeMayGainLoad, loadAssignee } from './changes/ticket-state.mapper';
 
 export interface ReceiveMessageInput {
   channelId: string;
@@ -62,13 +56,6 @@ interface Ingest {
   actor: Actor;
 }
 
-/** What one ingest transaction did, and what receive() needs after its commit. */
-type Ingested = ReceiveMessageResult & {
-  effects: readonly TicketEffect[];
-  /** Whether the transaction held the routing lock shared (see ROUTING_LOCK_KEY). */
-  routingLockShared: boolean;
-};
-
 const MAX_DISPLAY_NAME = 200;
 // A unique violation here means a concurrent request won a race the locks do not cover (the same
 // externalMessageId from another end user of the channel); a retry then finds its result.
@@ -85,10 +72,7 @@ export class MessageService {
   constructor(
     private readonly em: EntityManager,
     private readonly clock: Clock,
-    private readonly bus: TicketEventBus,
-    private readonly routing: RoutingService,
-    private readonly scheduler: AutomationScheduler,
-    private readonly logger: Logger,
+    private readonly changes: ChangeRunner,
   ) {}
 
   async receive(viewer: Principal, input: ReceiveMessageInput): Promise<ReceiveMessageResult> {
@@ -118,40 +102,22 @@ export class MessageService {
       actor: actorOf(viewer),
     };
 
-    const { effects, routingLockShared, ...result } = await transact(
-      this.em,
-      this.bus,
-      (tx, recorder) => this.ingest(tx, recorder, ingest),
-      {
-        retryOnUnique: RETRIED_CONSTRAINTS,
-      },
-    );
-    // A reopen cancels the scheduled close.
-    await scheduleEffects(this.scheduler, result.ticket, effects, (err) =>
-      this.logger.error({ err, ticketId: result.ticket.id }, 'could not cancel a scheduled close'),
-    );
-    // A ticket waiting for an agent is routed now when it is new or back to routing (DESIGN.md
-    // "Routing"), or when a routing run may have skipped it while this transaction held it (SKIP
-    // LOCKED): unless the transaction held the routing lock shared, which no run can then take.
-    const waiting = result.ticket.status === TicketStatus.NEW && !result.ticket.offeredTo;
-    const route = result.ticketCreated || effects.some((e) => e.type === 'ROUTE') || !routingLockShared;
-    if (!result.duplicate && waiting && route) {
-      await this.routing.routeQueue();
-      return {
-        ...result,
-        ticket: await this.em.fork().findOneOrFail(TicketEntity, { id: result.ticket.id }),
-      };
-    }
-    return result;
+    const { value: result, routed } = await this.changes.run((change) => this.ingest(change, ingest), {
+      retryOnUnique: RETRIED_CONSTRAINTS,
+    });
+    // Routing may have offered or assigned the ticket itself: answer with what is committed now.
+    if (!routed) return result;
+    return { ...result, ticket: await this.em.fork().findOneOrFail(TicketEntity, { id: result.ticket.id }) };
   }
 
   /**
    * One end user's messages are serialised on their end_users row (lockEndUser locks it), so two
    * first messages at once make one ticket, and a repeat of an externalMessageId finds the first.
    * Three statements when nothing is unusual (ingest-store.ts): lock the end user, lock the ticket,
-   * write; transact() then adds the NOTIFY and the COMMIT.
+   * write; the change runner then adds the NOTIFY and the COMMIT.
    */
-  private async ingest(em: EntityManager, recorder: TicketEventRecorder, input: Ingest): Promise<Ingested> {
+  private async ingest(change: ChangeTransaction, input: Ingest): Promise<ReceiveMessageResult> {
+    const em = change.tx;
     const now = this.clock.now();
     // A repeat changes nothing, not even the end user: the first result is looked for before the lock.
     const { channel, repeatMessageId, endUser, routingLockShared } = await lockEndUser(em, {
@@ -165,7 +131,7 @@ export class MessageService {
     const current = await lockCurrentTicket(em, endUser.id, channel.id, input.externalMessageId);
     // The same message sent twice at once by this end user: the first one has committed by now.
     // (An end user this attempt inserted has no ticket yet; if another end user of the channel
-    // sent that id meanwhile, the unique index refuses the message and transact() starts over,
+    // sent that id meanwhile, the unique index refuses the message and the runner starts over,
     // rolling the new end user back.)
     if (current?.repeatMessageId) return this.firstResult(em, current.repeatMessageId);
 
@@ -176,22 +142,12 @@ export class MessageService {
         ? current
         : null;
 
-    const events: TicketEventEntity[] = [];
     let ticket: TicketEntity;
     let ticketCreated = false;
     let reopened = false;
-    let effects: readonly TicketEffect[] = [];
     if (!reusable) {
       ticket = this.newTicket(channel, endUser.id, input, now);
-      events.push(
-        ...recorder.stage(
-          ticket,
-          { status: TicketStatus.NEW, assigneeId: null },
-          [{ kind: TicketChangeKind.CREATED, toStatus: TicketStatus.NEW }],
-          input.actor,
-          now,
-        ),
-      );
+      change.created(ticket, input.actor, now);
       ticketCreated = true;
     } else {
       ticket = reusable.ticket;
@@ -200,18 +156,16 @@ export class MessageService {
       const assignee = assigneeMayGainLoad(ticket)
         ? await loadAssignee(em, ticket)
         : reusable.assigneeStatus && { status: reusable.assigneeStatus };
-      const result = transition(
-        ticketStateOf(ticket, reusable.style, assignee),
-        { type: 'END_USER_MESSAGE' },
-        input.actor,
-        now,
-      );
-      if (!result.ok) throw new DomainError(result.code, result.reason);
-      const before = { status: ticket.status, assigneeId: ticket.assignee?.id ?? null };
-      applyTicketState(ticket, result.next, now);
-      events.push(...recorder.stage(ticket, before, result.changes, input.actor, now));
+      const result = await change.change(ticket, { type: 'END_USER_MESSAGE' }, input.actor, now, {
+        style: reusable.style,
+        assignee,
+      });
       reopened = result.changes.some((c) => c.kind === TicketChangeKind.REOPENED);
-      effects = result.effects;
+      // A run that read the queue while this transaction held the waiting ticket skipped it (SKIP
+      // LOCKED); unless this transaction holds the routing lock shared, which no run can then take.
+      if (ticket.status === TicketStatus.NEW && !ticket.offeredTo && !routingLockShared) {
+        change.after({ type: 'ROUTE' });
+      }
     }
 
     const message = this.newMessage(ticket, {
@@ -223,22 +177,22 @@ export class MessageService {
       reopenedTicket: reopened,
       now,
     });
-    events.push(...recorder.stageMessage(ticket, message, input.actor, now));
+    change.messageAdded(ticket, message, input.actor, now);
     await writeIngest(em, {
       ticket,
       ticketCreated,
       message,
-      events,
+      events: change.takeUnwrittenEvents(),
       displayName:
         input.displayName !== null && input.displayName !== endUser.displayName
           ? { endUserId: endUser.id, name: input.displayName }
           : null,
     });
-    return { message, ticket, ticketCreated, reopened, duplicate: false, effects, routingLockShared };
+    return { message, ticket, ticketCreated, reopened, duplicate: false };
   }
 
   /** What receiveMessage answered for this message the first time, flagged as a duplicate. */
-  private async firstResult(em: EntityManager, messageId: string): Promise<Ingested> {
+  private async firstResult(em: EntityManager, messageId: string): Promise<ReceiveMessageResult> {
     // One SELECT: the message joined with its ticket.
     const first = await em.findOneOrFail(MessageEntity, { id: messageId }, { populate: ['ticket'] });
     const ticket = first.ticket.getEntity();
@@ -248,8 +202,6 @@ export class MessageService {
       ticketCreated: first.createdTicket,
       reopened: first.reopenedTicket,
       duplicate: true,
-      effects: [],
-      routingLockShared: false,
     };
   }
 
@@ -277,7 +229,8 @@ export class MessageService {
     const id = requireId('Ticket', ticketId);
     const text = normalizeBody('body', body);
     const actor = actorOf(viewer);
-    return transact(this.em, this.bus, async (tx, recorder) => {
+    const { value } = await this.changes.run(async (change) => {
+      const { tx } = change;
       const ticket = await tx.findOne(TicketEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!ticket) throw notFound('Ticket', ticketId);
       if (viewer.role === 'AGENT' && ticket.assignee?.id !== viewer.agentId) {
@@ -302,10 +255,10 @@ export class MessageService {
         now,
       });
       tx.persist(added);
-      recorder.recordMessage(tx, ticket, added, actor, now);
-      await tx.flush();
+      change.messageAdded(ticket, added, actor, now);
       return added;
     });
+    return value;
   }
 
   /** The next sequence is taken under the ticket's row lock, so sequences have no gap or repeat. */

@@ -8,23 +8,3 @@ export interface AutomationScheduler {
   cancelClose(ticketId: string): Promise<void>;
   scheduleOfferExpiry(ticketId: string, agentId: string, at: Date): Promise<void>;
 }
-
-/** Turns a committed transition's effects into scheduler requests (never fails the caller). */
-export async function scheduleEffects(
-  scheduler: AutomationScheduler,
-  ticket: { id: string; solvedAt: Date | null },
-  effects: readonly { type: string; at?: Date }[],
-  onError: (err: unknown) => void,
-): Promise<void> {
-  try {
-    for (const effect of effects) {
-      if (effect.type === 'SCHEDULE_CLOSE' && effect.at && ticket.solvedAt) {
-        await scheduler.scheduleClose(ticket.id, ticket.solvedAt, effect.at);
-      } else if (effect.type === 'CANCEL_SCHEDULED_CLOSE') {
-        await scheduler.cancelClose(ticket.id);
-      }
-    }
-  } catch (err) {
-    onError(err);
-  }
-}

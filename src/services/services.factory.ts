@@ -8,9 +8,12 @@ import { AuthService } from './auth.service';
 import { ChannelService } from './channel.service';
 import { ConversationStyleService } from './conversation-style.service';
 import { MessageService } from './message.service';
-import { QueueStatsFeed } from './queue-stats.feed';
+import { QueueStatsFeed } from './routing/queue-stats.feed';
+import { OfferService } from './routing/offer.service';
+import { AfterCommit, type RouteRequester } from './changes/after-commit';
+import { ChangeRunner } from './changes/change.runner';
 import { RoutingSettingsService } from './routing-settings.service';
-import { RoutingService } from './routing.service';
+import { RoutingService } from './routing/routing.service';
 import type { AutomationScheduler } from './scheduler.port';
 import { TicketService } from './ticket.service';
 
@@ -22,6 +25,7 @@ export interface Services {
   channels: ChannelService;
   routingSettings: RoutingSettingsService;
   routing: RoutingService;
+  offers: OfferService;
   tickets: TicketService;
   messages: MessageService;
   /** Where committed ticket changes are published and subscriptions read them. */
@@ -42,17 +46,21 @@ export interface ServiceDeps {
 /** The one place services are built: the GraphQL context and the job handlers both take them from here. */
 export function createServices({ em, clock, adminToken, events, logger, scheduler }: ServiceDeps): Services {
   const auth = new AuthService(em, clock, adminToken);
-  const routing = new RoutingService(em, clock, events, scheduler, logger);
+  // Every change takes one path; its after-commit step runs routing, which claims through it too.
+  const afterCommit = new AfterCommit(scheduler, events, (): RouteRequester => routing, logger);
+  const changes = new ChangeRunner(em, events, afterCommit);
+  const routing = new RoutingService(em, clock, changes, logger);
   return {
     auth,
     tokens: new ApiTokenService(em, clock, auth, events),
     routing,
-    agents: new AgentService(em, clock, auth, routing, events),
-    conversationStyles: new ConversationStyleService(em, clock, scheduler, logger),
+    offers: new OfferService(em, clock, changes),
+    agents: new AgentService(em, clock, auth, changes),
+    conversationStyles: new ConversationStyleService(em, clock, changes),
     channels: new ChannelService(em, clock, auth),
     routingSettings: new RoutingSettingsService(em, clock),
-    tickets: new TicketService(em, clock, events, routing, scheduler, logger),
-    messages: new MessageService(em, clock, events, routing, scheduler, logger),
+    tickets: new TicketService(em, clock, changes),
+    messages: new MessageService(em, clock, changes),
     events,
     queueStats: new QueueStatsFeed(routing, events, (err) =>
       logger.error({ err }, 'queue figures could not be computed'),

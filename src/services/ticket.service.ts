@@ -2,23 +2,18 @@ import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../domain/auth/principal';
 import type { Clock } from '../domain/clock';
-import { DomainError, notFound } from '../domain/errors';
+import { notFound } from '../domain/errors';
 import { metricsAt, type TicketMetrics } from '../domain/ticket/ticket-metrics';
-import { transition, type TicketAction } from '../domain/ticket/ticket-transition';
+import type { TicketAction } from '../domain/ticket/ticket-transition';
 import { SYSTEM_ACTOR, TicketStatus } from '../domain/ticket/ticket.enums';
-import type { Logger } from '../observability/logger';
 import { AgentEntity } from '../entities/agent.entity';
-import { ConversationStyleEntity } from '../entities/conversation-style.entity';
 import { EndUserEntity } from '../entities/end-user.entity';
 import { TicketEntity } from '../entities/ticket.entity';
-import type { TicketEventBus } from '../events/ticket-event.bus';
 import { actorOf } from './actor';
 import { isId, requireId } from './ids';
 import { decodeCursor, encodeCursor, validateFirst, type Page } from './pagination';
-import type { RoutingService } from './routing.service';
-import { scheduleEffects, type AutomationScheduler } from './scheduler.port';
-import { applyTicketState, loadAssignee, metricsStateOf, ticketStateOf } from './ticket-state';
-import { transact } from './transaction';
+import type { ChangeRunner } from './changes/change.runner';
+import { metricsStateOf } from './changes/ticket-state.mapper';
 
 export interface TicketFilter {
   statuses?: readonly TicketStatus[] | null;
@@ -43,10 +38,7 @@ export class TicketService {
   constructor(
     private readonly em: EntityManager,
     private readonly clock: Clock,
-    private readonly bus: TicketEventBus,
-    private readonly routing: RoutingService,
-    private readonly scheduler: AutomationScheduler,
-    private readonly logger: Logger,
+    private readonly changes: ChangeRunner,
   ) {}
 
   /** An integration sees only its channel's tickets; any other is NOT_FOUND to it. */
@@ -118,7 +110,7 @@ export class TicketService {
     });
   }
 
-  /** Load and lock the ticket, decide with transition(), write state and events, publish after commit. */
+  /** Lock the ticket, decide, apply and record (the change path); answer with what is committed. */
   private async change(
     viewer: Principal,
     ticketId: string,
@@ -126,40 +118,14 @@ export class TicketService {
   ): Promise<TicketEntity> {
     const id = requireId('Ticket', ticketId);
     const actor = actorOf(viewer);
-    const { ticket, effects, freed } = await transact(this.em, this.bus, async (tx, recorder) => {
-      const locked = await tx.findOne(TicketEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const { value: ticket, routed } = await this.changes.run(async (change) => {
+      const locked = await change.tx.findOne(TicketEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!locked || !canSee(viewer, locked)) throw notFound('Ticket', ticketId);
-      const wanted = await action(tx);
-      const style = await tx.findOneOrFail(ConversationStyleEntity, { id: locked.style.id });
-      const assignee = await loadAssignee(tx, locked);
-      const now = this.clock.now();
-      const result = transition(ticketStateOf(locked, style, assignee), wanted, actor, now);
-      if (!result.ok) throw new DomainError(result.code, result.reason);
-
-      const before = { status: locked.status, assigneeId: locked.assignee?.id ?? null };
-      const wasOffered = locked.offeredTo !== null;
-      applyTicketState(locked, result.next, now);
-      if (wanted.type === 'ASSIGN' && before.assigneeId !== wanted.agentId) {
-        (await tx.findOneOrFail(AgentEntity, { id: wanted.agentId })).lastAssignedAt = now;
-      }
-      recorder.record(tx, locked, before, result.changes, actor, now);
-      await tx.flush();
-      // An agent's load drops when its OPEN ticket leaves OPEN or goes to someone else, or when
-      // an offer made to it is withdrawn by the change (an admin's reassignment).
-      const freed =
-        (before.status === TicketStatus.OPEN &&
-          (locked.status !== TicketStatus.OPEN || before.assigneeId !== (locked.assignee?.id ?? null))) ||
-        (wasOffered && locked.offeredTo === null);
-      return { ticket: locked, effects: result.effects, freed };
+      await change.change(locked, await action(change.tx), actor, this.clock.now());
+      return locked;
     });
-    await scheduleEffects(this.scheduler, ticket, effects, (err) =>
-      this.logger.error({ err, ticketId: ticket.id }, 'could not schedule'),
-    );
     // Routing may have offered or assigned the ticket itself: answer with what is committed now.
-    if (await this.routing.afterChange(effects, freed)) {
-      return this.em.fork().findOneOrFail(TicketEntity, { id: ticket.id });
-    }
-    return ticket;
+    return routed ? this.em.fork().findOneOrFail(TicketEntity, { id: ticket.id }) : ticket;
   }
 
   /**
@@ -169,27 +135,19 @@ export class TicketService {
    */
   async closeDue(ticketId: string, solvedAt: Date, now: Date = this.clock.now()): Promise<boolean> {
     if (!isId(ticketId)) return false;
-    return transact(this.em, this.bus, async (tx, recorder) => {
-      const ticket = await tx.findOne(
+    const { value } = await this.changes.run(async (change) => {
+      const ticket = await change.tx.findOne(
         TicketEntity,
         { id: ticketId },
         { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
       if (!ticket) return false;
-      const style = await tx.findOneOrFail(ConversationStyleEntity, { id: ticket.style.id });
-      const result = transition(
-        ticketStateOf(ticket, style, null),
-        { type: 'CLOSE_DUE', solvedAt },
-        SYSTEM_ACTOR,
-        now,
-      );
+      const result = await change.decide(ticket, { type: 'CLOSE_DUE', solvedAt }, SYSTEM_ACTOR, now);
       if (!result.ok) return false;
-      const before = { status: ticket.status, assigneeId: ticket.assignee?.id ?? null };
-      applyTicketState(ticket, result.next, now);
-      recorder.record(tx, ticket, before, result.changes, SYSTEM_ACTOR, now);
-      await tx.flush();
+      await change.apply(ticket, result, SYSTEM_ACTOR, now);
       return true;
     });
+    return value;
   }
 
   /** The sweep: closes every SOLVED ticket whose close time has passed. Returns how many closed. */

@@ -174,7 +174,7 @@ describe('the sweep, on a test clock', () => {
     const sweeps = await Promise.all([
       t.app.services.tickets.closeOverdue(),
       t.app.services.tickets.closeOverdue(),
-      t.app.services.routing.expireOverdueOffers(),
+      t.app.services.offers.expireOverdueOffers(),
     ]);
     expect(sweeps[0] + sweeps[1]).toBe(2);
     expect(sweeps[2]).toBe(1);

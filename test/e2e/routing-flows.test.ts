@@ -11,7 +11,7 @@ import {
   UpdateRoutingSettingsDocument,
   UpdateTicketStatusDocument,
 } from '../generated/operations';
-import { ROUTING_LOCK_KEY } from '../../src/services/routing.service';
+import { ROUTING_LOCK_KEY } from '../../src/db/advisory-locks';
 import { errorCodes } from '../support/graphql-client';
 import { assign, createAgent, createChannel, receive } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -143,15 +143,15 @@ describe('routing, end to end', () => {
     await waitUntil(async () => (await offer(ticketId)).offeredTo?.id === b.id);
 
     t.clock.advance(31);
-    expect(await t.app.services.routing.expireOffer(ticketId)).toBe(true);
+    expect(await t.app.services.offers.expireOffer(ticketId)).toBe(true);
     await waitUntil(async () => (await offer(ticketId)).offeredTo?.id === c.id);
     expect((await load(b.id)).status).toBe('AWAY');
     // Expiring again is a no-op: the offer it was for is gone.
-    expect(await t.app.services.routing.expireOffer(ticketId)).toBe(false);
+    expect(await t.app.services.offers.expireOffer(ticketId)).toBe(false);
 
     // Nobody left who has not refused: after c's offer expires too, the ticket waits.
     t.clock.advance(31);
-    await t.app.services.routing.expireOffer(ticketId);
+    await t.app.services.offers.expireOffer(ticketId);
     expect(await offer(ticketId)).toMatchObject({ status: 'NEW', offeredTo: null });
     const { routingPreview } = await t.client.ok(RoutingPreviewDocument, { ticketId }, t.adminToken);
     const reasons = new Map(routingPreview.candidates.map((cand) => [cand.agent.id, cand.reason]));

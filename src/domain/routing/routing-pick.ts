@@ -1,5 +1,4 @@
 import { AgentStatus } from '../agent/agent.rules';
-import { TicketPriority } from '../ticket/ticket.enums';
 
 /**
  * DESIGN.md "Routing" as a pure function: who gets a ticket, and why every other agent did not.
@@ -88,24 +87,5 @@ export function pickAgent(ticket: TicketSnapshot, agents: readonly AgentSnapshot
   return { agentId: eligible[0]?.id ?? null, candidates: [...ranked, ...ineligible] };
 }
 
-/** Queue order (DESIGN.md): priority (URGENT first), then the time the ticket started waiting. */
-export const PRIORITY_RANK: Readonly<Record<TicketPriority, number>> = {
-  [TicketPriority.URGENT]: 0,
-  [TicketPriority.HIGH]: 1,
-  [TicketPriority.NORMAL]: 2,
-  [TicketPriority.LOW]: 3,
-};
-
-export interface QueuedTicket {
-  readonly id: string;
-  readonly priority: TicketPriority;
-  readonly waitingSince: Date;
-}
-
-export function compareQueued(a: QueuedTicket, b: QueuedTicket): number {
-  const p = PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority];
-  if (p !== 0) return p;
-  const w = a.waitingSince.getTime() - b.waitingSince.getTime();
-  if (w !== 0) return w;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
+// The queue order lives in queue-order.ts; re-exported for the callers that pick.
+export { compareQueued, PRIORITY_RANK, type QueuedTicket } from './queue-order';

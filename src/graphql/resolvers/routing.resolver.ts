@@ -12,7 +12,7 @@ import {
 } from 'type-graphql';
 import { forbidden, unauthenticated } from '../../domain/errors';
 import { TicketChangeKind } from '../../domain/ticket/ticket.enums';
-import type { QueueStats } from '../../services/routing.service';
+import type { QueueStats } from '../../services/routing/routing.service';
 import type { TicketChangeEvent } from '../../events/ticket-event.bus';
 import type { GraphQLContext } from '../context';
 import { AgentType } from '../types/agent.type';
@@ -61,7 +61,7 @@ export class RoutingResolver {
     @Arg('ticketId', () => ID) ticketId: string,
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<TicketType> {
-    return TicketType.from(await services.routing.accept(principal, ticketId));
+    return TicketType.from(await services.offers.accept(principal, ticketId));
   }
 
   @Authorized('AGENT')
@@ -72,7 +72,7 @@ export class RoutingResolver {
     @Arg('ticketId', () => ID) ticketId: string,
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<TicketType> {
-    return TicketType.from(await services.routing.decline(principal, ticketId));
+    return TicketType.from(await services.offers.decline(principal, ticketId));
   }
 
   @Subscription(() => TicketChangeType, {

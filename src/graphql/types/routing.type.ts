@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { Candidate } from '../../domain/routing/routing-pick';
-import type { QueueStats } from '../../services/routing.service';
+import type { QueueStats } from '../../services/routing/routing.service';
 import { AgentType } from './agent.type';
 import { TicketType } from './ticket.type';
 

@@ -1,11 +1,11 @@
 import { LockMode, ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { MetricsState } from '../domain/ticket/ticket-metrics';
-import type { TicketState } from '../domain/ticket/ticket-transition';
-import { TicketStatus } from '../domain/ticket/ticket.enums';
-import { AgentEntity } from '../entities/agent.entity';
-import type { ConversationStyleEntity } from '../entities/conversation-style.entity';
-import type { TicketEntity } from '../entities/ticket.entity';
+import type { MetricsState } from '../../domain/ticket/ticket-metrics';
+import type { TicketState } from '../../domain/ticket/ticket-transition';
+import { TicketStatus } from '../../domain/ticket/ticket.enums';
+import { AgentEntity } from '../../entities/agent.entity';
+import type { ConversationStyleEntity } from '../../entities/conversation-style.entity';
+import type { TicketEntity } from '../../entities/ticket.entity';
 
 /**
  * Between the ticket row and the domain's plain data: services read a TicketState for transition()

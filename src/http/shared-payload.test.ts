@@ -1,5 +1,5 @@
 import { MessageType, stringifyMessage } from 'graphql-ws';
-import { expandFrame, serializedOnce } from './frame-cache';
+import { expandFrame, serializedOnce } from './shared-payload';
 
 const frame = (id: string, payload: object) =>
   stringifyMessage({ id, type: MessageType.Next, payload } as never);

@@ -1,5 +1,5 @@
-import type { TicketEventBus } from '../events/ticket-event.bus';
-import { EventQueue } from '../events/event-queue';
+import type { TicketEventBus } from '../../events/ticket-event.bus';
+import { EventQueue } from '../../events/event-queue';
 import type { QueueStats, RoutingService } from './routing.service';
 
 const MIN_INTERVAL_MS = 100;

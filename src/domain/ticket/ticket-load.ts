@@ -1,0 +1,52 @@
+import type { TicketAction, TicketState } from './ticket-transition';
+import { TicketStatus } from './ticket.enums';
+
+/** What of a ticket counts toward an agent's load (docs/domain.md "Capacity"). */
+export type LoadFacts = Pick<TicketState, 'status' | 'assigneeId' | 'offeredToId'>;
+
+/** The agents this ticket counts against: its assignee while OPEN, and the agent it is offered to. */
+export function loadHolders(ticket: LoadFacts): string[] {
+  const holders: string[] = [];
+  if (ticket.status === TicketStatus.OPEN && ticket.assigneeId !== null) holders.push(ticket.assigneeId);
+  if (ticket.offeredToId !== null) holders.push(ticket.offeredToId);
+  return holders;
+}
+
+/**
+ * Whether a change left some agent with less load than before (an OPEN ticket leaving OPEN or its
+ * agent, an offer withdrawn): a waiting ticket may now fit. Accepting an offer moves the ticket
+ * from offered to OPEN for the same agent, which frees nothing.
+ */
+export function freesCapacity(before: LoadFacts, after: LoadFacts): boolean {
+  const remaining = loadHolders(after);
+  return loadHolders(before).some((agentId) => {
+    const index = remaining.indexOf(agentId);
+    if (index === -1) return true;
+    remaining.splice(index, 1);
+    return false;
+  });
+}
+
+/** The offer a change made, if it made one: its expiry has to be scheduled. */
+export function newOffer(
+  before: Pick<TicketState, 'offeredToId' | 'offerExpiresAt'>,
+  after: Pick<TicketState, 'offeredToId' | 'offerExpiresAt'>,
+): { agentId: string; expiresAt: Date } | null {
+  if (after.offeredToId === null || after.offerExpiresAt === null) return null;
+  if (
+    before.offeredToId === after.offeredToId &&
+    before.offerExpiresAt?.getTime() === after.offerExpiresAt.getTime()
+  ) {
+    return null;
+  }
+  return { agentId: after.offeredToId, expiresAt: after.offerExpiresAt };
+}
+
+/**
+ * Whether transition() needs the assignee's status for this action: only a change that can bring
+ * the ticket back to its assignee (a status set by an agent or admin, an end user's message) reads
+ * it. The service then locks the assignee's row, so routing cannot count a load this change raises.
+ */
+export function actionReadsAssignee(action: TicketAction): boolean {
+  return action.type === 'SET_STATUS' || action.type === 'END_USER_MESSAGE';
+}

@@ -1,0 +1,222 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AgentStatus } from '../../domain/agent/agent.rules';
+import { DomainError } from '../../domain/errors';
+import { actionReadsAssignee, freesCapacity, newOffer } from '../../domain/ticket/ticket-load';
+import {
+  transition,
+  type TicketAction,
+  type TicketEffect,
+  type TransitionRefusal,
+  type TransitionResult,
+} from '../../domain/ticket/ticket-transition';
+import { type Actor, SYSTEM_ACTOR, TicketChangeKind, TicketStatus } from '../../domain/ticket/ticket.enums';
+import { AgentEntity } from '../../entities/agent.entity';
+import { ConversationStyleEntity } from '../../entities/conversation-style.entity';
+import type { MessageEntity } from '../../entities/message.entity';
+import type { TicketEventEntity } from '../../entities/ticket-event.entity';
+import { TicketEntity } from '../../entities/ticket.entity';
+import type { TicketChangeEvent } from '../../events/ticket-event.bus';
+import type { AfterCommitEffect } from './after-commit';
+import { TicketEventRecorder } from './ticket-event.recorder';
+import { applyTicketState, loadAssignee, ticketStateOf } from './ticket-state.mapper';
+
+/** What transition() reads besides the ticket; loaded in the transaction when not given. */
+export interface DecisionFacts {
+  style: Pick<ConversationStyleEntity, 'kind' | 'closeAfterSolvedSeconds'>;
+  assignee: Pick<AgentEntity, 'status'> | null;
+}
+
+/**
+ * One transaction's ticket changes, on the one path every change takes: decide (transition() on
+ * the ticket as locked here), apply and record (state onto the row, events into the log, metrics
+ * folded, the effects that belong inside the transaction carried out), and state what must follow
+ * the commit. ChangeRunner makes one per transaction attempt, writes it, commits it, publishes its
+ * events and hands its after-commit effects to AfterCommit.
+ */
+export class ChangeTransaction {
+  private readonly recorder = new TicketEventRecorder();
+  private readonly effects: AfterCommitEffect[] = [];
+  /** Agents given a ticket in this transaction, and when: routing ranks by the latest. */
+  private readonly assignedAgents = new Map<string, Date>();
+
+  constructor(readonly tx: EntityManager) {}
+
+  /** transition() for a ticket locked in this transaction. */
+  async decide(
+    ticket: TicketEntity,
+    action: TicketAction,
+    actor: Actor,
+    now: Date,
+    facts: Partial<DecisionFacts> = {},
+  ): Promise<TransitionResult | TransitionRefusal> {
+    const style =
+      facts.style ?? (await this.tx.findOneOrFail(ConversationStyleEntity, { id: ticket.style.id }));
+    let assignee = facts.assignee;
+    if (assignee === undefined) {
+      assignee = actionReadsAssignee(action) ? await loadAssignee(this.tx, ticket) : null;
+    }
+    return transition(ticketStateOf(ticket, style, assignee), action, actor, now);
+  }
+
+  /** decide() and apply(); a refusal is thrown as the DomainError it names. */
+  async change(
+    ticket: TicketEntity,
+    action: TicketAction,
+    actor: Actor,
+    now: Date,
+    facts: Partial<DecisionFacts> = {},
+  ): Promise<TransitionResult> {
+    const result = await this.decide(ticket, action, actor, now, facts);
+    if (!result.ok) throw new DomainError(result.code, result.reason);
+    await this.apply(ticket, result, actor, now);
+    return result;
+  }
+
+  /**
+   * Applies a decided transition to the ticket and records it. Effects that belong in the
+   * transaction are carried out here; the rest, and what the change implies for routing and the
+   * scheduler, wait for the commit.
+   */
+  async apply(ticket: TicketEntity, result: TransitionResult, actor: Actor, now: Date): Promise<void> {
+    const before = {
+      status: ticket.status,
+      assigneeId: ticket.assignee?.id ?? null,
+      offeredToId: ticket.offeredTo?.id ?? null,
+      offerExpiresAt: ticket.offerExpiresAt,
+    };
+    applyTicketState(ticket, result.next, now);
+    this.recorder.stage(ticket, before, result.changes, actor, now);
+    for (const change of result.changes) {
+      if (change.kind === TicketChangeKind.ASSIGNED && change.agentId)
+        this.assignedAgents.set(change.agentId, now);
+    }
+    if (freesCapacity(before, result.next)) this.after({ type: 'ROUTE' });
+    const offer = newOffer(before, result.next);
+    if (offer) {
+      this.after({
+        type: 'SCHEDULE_OFFER_EXPIRY',
+        ticketId: ticket.id,
+        agentId: offer.agentId,
+        at: offer.expiresAt,
+      });
+    }
+    for (const effect of result.effects) await this.carryOut(ticket, effect, now);
+  }
+
+  /** A ticket created in this transaction: it waits for routing. */
+  created(ticket: TicketEntity, actor: Actor, now: Date): void {
+    this.recorder.stage(
+      ticket,
+      { status: TicketStatus.NEW, assigneeId: null },
+      [{ kind: TicketChangeKind.CREATED, toStatus: TicketStatus.NEW }],
+      actor,
+      now,
+    );
+    this.after({ type: 'ROUTE' });
+  }
+
+  /** A message added to the ticket: one MESSAGE_ADDED change. */
+  messageAdded(ticket: TicketEntity, message: MessageEntity, actor: Actor, now: Date): void {
+    const state = { status: ticket.status, assigneeId: ticket.assignee?.id ?? null };
+    this.recorder.stage(ticket, state, [{ kind: TicketChangeKind.MESSAGE_ADDED }], actor, now, message);
+  }
+
+  /**
+   * An agent's status change. Leaving ONLINE gives the agent's open offers back to routing (its
+   * OPEN tickets stay with it). The caller holds the agent's row lock.
+   */
+  async setAgentStatus(agent: AgentEntity, status: AgentStatus, now: Date): Promise<boolean> {
+    if (agent.status === status) return false;
+    agent.status = status;
+    agent.updatedAt = now;
+    if (status !== AgentStatus.ONLINE) {
+      const offered = await this.tx.find(
+        TicketEntity,
+        { offeredTo: agent.id },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+      );
+      for (const ticket of offered) {
+        const result = await this.decide(ticket, { type: 'WITHDRAW_OFFER' }, SYSTEM_ACTOR, now);
+        if (result.ok) await this.apply(ticket, result, SYSTEM_ACTOR, now);
+      }
+    }
+    this.after({ type: 'AGENT_CHANGED', agentId: agent.id }, { type: 'ROUTE' });
+    return true;
+  }
+
+  /** States what must follow the commit. */
+  after(...effects: AfterCommitEffect[]): void {
+    this.effects.push(...effects);
+  }
+
+  /** The event rows not yet written, for a caller that writes them itself (ingestion). */
+  takeUnwrittenEvents(): TicketEventEntity[] {
+    return this.recorder.takeUnwritten();
+  }
+
+  /** Writes what is left: event rows, agents' last assignment, the unit of work. */
+  async write(): Promise<void> {
+    for (const row of this.recorder.takeUnwritten()) this.tx.persist(row);
+    if (this.assignedAgents.size > 0) {
+      // Knex expands an array binding into a list, so the values travel as PostgreSQL array literals.
+      const entries = [...this.assignedAgents];
+      await this.tx.execute(
+        `update agents set last_assigned_at = v.at
+           from unnest(?::uuid[], ?::timestamptz[]) as v(id, at) where agents.id = v.id`,
+        [
+          `{${entries.map(([id]) => id).join(',')}}`,
+          `{${entries.map(([, at]) => `"${at.toISOString()}"`).join(',')}}`,
+        ],
+      );
+      this.assignedAgents.clear();
+    }
+    await this.tx.flush();
+  }
+
+  /** The committed changes, for the bus (ids are set once written). */
+  events(): TicketChangeEvent[] {
+    return this.recorder.events();
+  }
+
+  afterCommitEffects(): readonly AfterCommitEffect[] {
+    return this.effects;
+  }
+
+  private async carryOut(ticket: TicketEntity, effect: TicketEffect, now: Date): Promise<void> {
+    switch (effect.type) {
+      case 'SCHEDULE_CLOSE':
+        this.after({
+          type: 'SCHEDULE_CLOSE',
+          ticketId: ticket.id,
+          solvedAt: ticket.solvedAt!,
+          at: effect.at,
+        });
+        return;
+      case 'CANCEL_SCHEDULED_CLOSE':
+        this.after({ type: 'CANCEL_SCHEDULED_CLOSE', ticketId: ticket.id });
+        return;
+      case 'ROUTE':
+        this.after({ type: 'ROUTE' });
+        return;
+      case 'SET_AGENT_AWAY': {
+        // A missed offer means the agent is not at the desk (docs/domain.md "Routing"). Whoever
+        // expires an offer locks the agent's row before the ticket's (the lock order everywhere),
+        // so this finds it locked already.
+        const agent = await this.tx.findOne(
+          AgentEntity,
+          { id: effect.agentId },
+          { lockMode: LockMode.PESSIMISTIC_WRITE },
+        );
+        if (agent?.status === AgentStatus.ONLINE) await this.setAgentStatus(agent, AgentStatus.AWAY, now);
+        return;
+      }
+      default:
+        return unhandled(effect);
+    }
+  }
+}
+
+function unhandled(effect: never): never {
+  throw new Error(`ticket effect not handled: ${JSON.stringify(effect)}`);
+}

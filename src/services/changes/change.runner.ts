@@ -1,0 +1,70 @@
+import { DeadlockException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { TicketEventBus } from '../../events/ticket-event.bus';
+import type { AfterCommit } from './after-commit';
+import { ChangeTransaction } from './change-transaction';
+
+const MAX_ATTEMPTS = 3;
+
+export interface ChangeOptions {
+  /**
+   * Unique constraints whose violation means a concurrent request won a race the locks do not
+   * cover; the work is retried and then finds that request's result.
+   */
+  retryOnUnique?: ReadonlySet<string>;
+}
+
+export interface Changed<T> {
+  value: T;
+  /** Whether a routing run followed the commit: a ticket the work returned may be stale. */
+  routed: boolean;
+}
+
+/**
+ * Runs every change: `work` on a fresh fork in one transaction, through a ChangeTransaction; then
+ * its writes, the event bus's part inside the transaction, COMMIT, the bus's part after it, and
+ * the after-commit effects. PostgreSQL may break a lock cycle by aborting one transaction (a
+ * deadlock); the work then runs again from the start, which is safe because nothing leaves the
+ * transaction before the commit.
+ */
+export class ChangeRunner {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly bus: TicketEventBus,
+    private readonly afterCommit: AfterCommit,
+  ) {}
+
+  async run<T>(
+    work: (change: ChangeTransaction) => Promise<T>,
+    options: ChangeOptions = {},
+  ): Promise<Changed<T>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [value, change] = await this.em.fork().transactional(async (tx) => {
+          const unit = new ChangeTransaction(tx);
+          const result = await work(unit);
+          await unit.write();
+          // Inside the transaction: a transport that notifies through PostgreSQL is then delivered
+          // in commit order, and only if the transaction commits.
+          await this.bus.beforeCommit(tx, unit.events());
+          return [result, unit] as const;
+        });
+        this.bus.afterCommit(change.events());
+        const routed = await this.afterCommit.run(change.afterCommitEffects());
+        return { value, routed };
+      } catch (err) {
+        if (attempt < MAX_ATTEMPTS && isRetryable(err, options)) continue;
+        throw err;
+      }
+    }
+  }
+}
+
+function isRetryable(err: unknown, options: ChangeOptions): boolean {
+  if (err instanceof DeadlockException) return true;
+  if (err instanceof UniqueConstraintViolationException && options.retryOnUnique) {
+    const constraint = (err as { constraint?: string }).constraint;
+    return constraint !== undefined && options.retryOnUnique.has(constraint);
+  }
+  return false;
+}

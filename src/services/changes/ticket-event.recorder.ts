@@ -1,0 +1,100 @@
+import { ref } from '@mikro-orm/core';
+import { foldMetrics } from '../../domain/ticket/ticket-metrics';
+import type { TicketChange } from '../../domain/ticket/ticket-transition';
+import { type Actor, TicketChangeKind, type TicketStatus } from '../../domain/ticket/ticket.enums';
+import type { MessageEntity } from '../../entities/message.entity';
+import { TicketEventEntity } from '../../entities/ticket-event.entity';
+import type { TicketEntity } from '../../entities/ticket.entity';
+import type { TicketChangeEvent } from '../../events/ticket-event.bus';
+import { applyMetricsState, metricsStateOf } from './ticket-state.mapper';
+
+interface Recorded {
+  row: TicketEventEntity;
+  ticket: TicketEntity;
+  message: MessageEntity | null;
+  status: TicketStatus;
+  assigneeId: string | null;
+}
+
+/**
+ * A transaction's ticket changes as event-log rows, folded into each ticket's metrics as they are
+ * staged. The rows are written by whoever owns the transaction (ChangeTransaction persists them;
+ * ingestion takes them and writes them in its own statement); their ids, and so the events that
+ * are published after the commit, are known once they are written. One per transaction attempt.
+ */
+export class TicketEventRecorder {
+  private readonly recorded: Recorded[] = [];
+  private unwritten: TicketEventEntity[] = [];
+
+  /**
+   * `before` is the ticket's status and assignee before these changes (for a new ticket: its first
+   * status), so each event carries the state right after it.
+   */
+  stage(
+    ticket: TicketEntity,
+    before: { status: TicketStatus; assigneeId: string | null },
+    changes: readonly TicketChange[],
+    actor: Actor,
+    at: Date,
+    message: MessageEntity | null = null,
+  ): void {
+    let { status, assigneeId } = before;
+    let metrics = metricsStateOf(ticket);
+    for (const change of changes) {
+      if (change.toStatus) status = change.toStatus;
+      if (change.kind === TicketChangeKind.ASSIGNED) assigneeId = change.agentId ?? null;
+      const isMessage = change.kind === TicketChangeKind.MESSAGE_ADDED;
+      const authorType = isMessage ? (message?.authorType ?? null) : null;
+      const row = Object.assign(new TicketEventEntity(), {
+        ticket: ref(ticket),
+        kind: change.kind,
+        fromStatus: change.fromStatus ?? null,
+        toStatus: change.toStatus ?? null,
+        agentId: change.agentId ?? null,
+        message: isMessage && message ? ref(message) : null,
+        authorType,
+        actorType: actor.type,
+        actorId: actor.id ?? null,
+        at,
+      });
+      metrics = foldMetrics(metrics, {
+        kind: change.kind,
+        at,
+        toStatus: change.toStatus,
+        agentId: change.agentId,
+        authorType,
+      });
+      this.unwritten.push(row);
+      this.recorded.push({ row, ticket, message: isMessage ? message : null, status, assigneeId });
+    }
+    applyMetricsState(ticket, metrics);
+  }
+
+  /** The rows staged since the last call, for the caller to write. */
+  takeUnwritten(): TicketEventEntity[] {
+    const rows = this.unwritten;
+    this.unwritten = [];
+    return rows;
+  }
+
+  /** The recorded changes as events: call once their rows are written (their ids are set then). */
+  events(): TicketChangeEvent[] {
+    return this.recorded.map(toEvent);
+  }
+}
+
+function toEvent({ row, ticket, message, status, assigneeId }: Recorded): TicketChangeEvent {
+  return {
+    id: row.id,
+    kind: row.kind,
+    at: row.at,
+    status,
+    assigneeId,
+    agentId: row.agentId,
+    ticketId: ticket.id,
+    channelId: ticket.channel.id,
+    requesterId: ticket.requester.id,
+    ticket,
+    message,
+  };
+}

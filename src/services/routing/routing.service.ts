@@ -1,0 +1,191 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../../domain/clock';
+import { notFound } from '../../domain/errors';
+import { type BatchPick, hasSpareCapacity, pickBatch } from '../../domain/routing/routing-batch';
+import { pickAgent, type AgentSnapshot, type Pick } from '../../domain/routing/routing-pick';
+import type { TicketAction } from '../../domain/ticket/ticket-transition';
+import { SYSTEM_ACTOR } from '../../domain/ticket/ticket.enums';
+import { AgentEntity } from '../../entities/agent.entity';
+import { TicketEntity } from '../../entities/ticket.entity';
+import type { Logger } from '../../observability/logger';
+import type { ChangeRunner } from '../changes/change.runner';
+import type { ChangeTransaction } from '../changes/change-transaction';
+import { isId, requireId } from '../ids';
+import { RoutingRunner } from './routing-runner';
+import {
+  countWaiting,
+  loadAgentSnapshots,
+  loadsOf,
+  lockQueueBatch,
+  queueHead,
+  readRunSettings,
+  refusalsOf,
+  takeRoutingLock,
+  type QueuePosition,
+  type RunSettings,
+} from './routing.store';
+
+const QUEUE_BATCH = 200;
+// A run skips waiting tickets other transactions hold; it looks again this long after it ends.
+const SKIPPED_RETRY_MS = 100;
+
+export interface QueueStats {
+  waiting: number;
+  oldestWaitingSince: Date | null;
+  agentsOnline: number;
+  spareCapacity: number;
+}
+
+export interface RoutingPreview {
+  ticket: TicketEntity;
+  pick: Pick;
+  agents: AgentEntity[];
+}
+
+/**
+ * Routing is load (routing.store.ts) → pick (pure, domain/routing) → claim (through the change
+ * path, under locks). A run holds a transaction-scoped advisory lock, so runs in any number of
+ * processes are serialised, and locks the ONLINE agents' rows before counting their load, so
+ * nothing that adds load (a reopen, an admin's reassignment, which take those rows FOR SHARE) can
+ * slip in between count and claim.
+ */
+export class RoutingService {
+  private readonly runner = new RoutingRunner(() => this.runOnce());
+  private retryTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    private readonly changes: ChangeRunner,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Places as many waiting tickets as agents can take; resolves when a run after this call has ended. */
+  routeQueue(): Promise<void> {
+    return this.runner.request();
+  }
+
+  /** What routing would decide for this ticket now, with every agent's reason. */
+  async preview(ticketId: string): Promise<RoutingPreview> {
+    const em = this.em.fork();
+    const ticket = await em.findOne(TicketEntity, { id: requireId('Ticket', ticketId) });
+    if (!ticket) throw notFound('Ticket', ticketId);
+    const snapshots = await loadAgentSnapshots(em, 'ALL');
+    const agents = await em.find(AgentEntity, { id: { $in: snapshots.map((a) => a.id) } });
+    const refused = await refusalsOf(em, [ticket.id]);
+    const pick = pickAgent(
+      {
+        id: ticket.id,
+        requiredSkills: ticket.requiredSkills,
+        refusedBy: refused.get(ticket.id) ?? new Set(),
+      },
+      snapshots,
+    );
+    return { ticket, pick, agents };
+  }
+
+  /** Each agent's load (docs/domain.md "Capacity"); unknown or malformed ids count 0. */
+  loads(agentIds: readonly string[]): Promise<Map<string, number>> {
+    return loadsOf(this.em.fork(), agentIds.filter(isId));
+  }
+
+  async queueStats(): Promise<QueueStats> {
+    const em = this.em.fork();
+    const head = await queueHead(em);
+    const online = await loadAgentSnapshots(em, 'ONLINE');
+    return {
+      ...head,
+      agentsOnline: online.length,
+      spareCapacity: online.reduce((sum, a) => sum + Math.max(0, a.capacity - a.load), 0),
+    };
+  }
+
+  /** No more follow-up runs (the server is stopping). */
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  /**
+   * A waiting ticket that another transaction held while a run read the queue was skipped, and
+   * that transaction may end without asking for routing (a refused change, an expiry with nothing
+   * to do): look again shortly, so no ticket waits for the next unrelated trigger.
+   */
+  private retrySkipped(): void {
+    if (this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.routeQueue().catch((err: unknown) => this.logger.error({ err }, 'routing run failed'));
+    }, SKIPPED_RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  /**
+   * One run, in one transaction: the lock, the agents (locked) and their loads, then the queue in
+   * batches: pick for the batch, claim what was picked through transition() (OFFER or
+   * AUTO_ASSIGN). Offers and assignments never free capacity nor ask for routing, so the run's own
+   * after-commit step only schedules offer expiries.
+   */
+  private async runOnce(): Promise<void> {
+    const { value: skipped } = await this.changes.run(async (change) => {
+      const { tx } = change;
+      await takeRoutingLock(tx);
+      let agents: readonly AgentSnapshot[] = await loadAgentSnapshots(tx, 'ROUTABLE_LOCKED');
+      if (agents.length === 0) return false;
+      const settings = await readRunSettings(tx);
+      const now = this.clock.now();
+      let after: QueuePosition | null = null;
+      let examined = 0;
+      let placed = 0;
+      while (hasSpareCapacity(agents)) {
+        const batch = await lockQueueBatch(tx, after, QUEUE_BATCH);
+        examined += batch.length;
+        const result = pickBatch(batch, agents, { autoAccept: settings.autoAccept, now });
+        agents = result.agents;
+        placed += await this.claim(change, result.picks, settings, now);
+        if (batch.length < QUEUE_BATCH) {
+          // The whole queue was read: more waiting than read means some were held by others.
+          await tx.flush();
+          return (await countWaiting(tx)) > examined - placed;
+        }
+        after = batch[batch.length - 1]!;
+      }
+      return false;
+    });
+    if (skipped) this.retrySkipped();
+  }
+
+  /** Loads only the picked tickets and claims each; returns how many were claimed. */
+  private async claim(
+    change: ChangeTransaction,
+    picks: readonly BatchPick[],
+    settings: RunSettings,
+    now: Date,
+  ): Promise<number> {
+    if (picks.length === 0) return 0;
+    const tickets = new Map(
+      (await change.tx.find(TicketEntity, { id: { $in: picks.map((p) => p.ticketId) } })).map((t) => [
+        t.id,
+        t,
+      ]),
+    );
+    let claimed = 0;
+    for (const { ticketId, agentId } of picks) {
+      const action: TicketAction = settings.autoAccept
+        ? { type: 'AUTO_ASSIGN', agentId }
+        : {
+            type: 'OFFER',
+            agentId,
+            expiresAt: new Date(now.getTime() + settings.offerTimeoutSeconds * 1000),
+          };
+      const ticket = tickets.get(ticketId)!;
+      const decided = await change.decide(ticket, action, SYSTEM_ACTOR, now);
+      if (!decided.ok) continue;
+      await change.apply(ticket, decided, SYSTEM_ACTOR, now);
+      claimed++;
+    }
+    return claimed;
+  }
+}
