@@ -82,7 +82,7 @@ export class Migration20261127000000_foundation extends Migration {
       constraint "routing_settings_offer_timeout_range" check (offer_timeout_seconds >= 5 and offer_timeout_seconds <= 3600)
     );`);
 
-    // DESIGN.md: the three kinds exist from the first start; routing settings have defaults.
+    // docs/domain.md "Conversation styles": the three kinds exist from the first start; routing settings have defaults.
     this
       .addSql(`insert into "conversation_styles" ("id", "name", "kind", "close_after_solved_seconds", "built_in", "created_at", "updated_at") values
       (gen_random_uuid(), 'Live chat', 'LIVE_CHAT', 0, true, now(), now()),

@@ -1,5 +1,5 @@
 /**
- * The refusals the API promises (DESIGN.md: every refused request says why in extensions.code).
+ * The refusals the API promises (docs/domain.md "Refusals": every refused request says why in extensions.code).
  * Domain and service code throw these; the GraphQL adapter copies `code` into extensions.code.
  */
 export type DomainErrorCode =

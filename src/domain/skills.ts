@@ -4,7 +4,7 @@ const SKILL_PATTERN = /^[a-z0-9_-]{1,64}$/;
 export const MAX_SKILLS = 100;
 
 /**
- * Skills compare case-insensitively (DESIGN.md "Routing"), so they are stored in one canonical form:
+ * Skills compare case-insensitively (docs/domain.md "Routing"), so they are stored in one canonical form:
  * trimmed, lowercased, de-duplicated, in first-seen order.
  */
 export function normalizeSkills(field: string, skills: readonly string[]): string[] {

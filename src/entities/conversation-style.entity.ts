@@ -26,7 +26,7 @@ export class ConversationStyleEntity {
   @Property({ type: 'integer' })
   closeAfterSolvedSeconds!: number;
 
-  /** The three styles DESIGN.md promises from the first start; editable, never deleted. */
+  /** The three styles that exist from the first start (docs/domain.md "Conversation styles"); editable, never deleted. */
   @Property({ type: 'boolean' })
   builtIn: boolean & Opt = false;
 

@@ -18,7 +18,7 @@ import { TicketEntity } from './ticket.entity';
 
 @Entity({ tableName: 'messages' })
 @Unique({ name: 'messages_ticket_sequence_unique', properties: ['ticket', 'sequence'] })
-// A partner's message id is accepted once per channel (DESIGN.md "Messages and ingestion").
+// A partner's message id is accepted once per channel (docs/domain.md "Messages and ingestion").
 @Unique({
   name: 'messages_channel_external_unique',
   expression:

@@ -29,7 +29,7 @@ import { TextArrayType } from './text-array.type';
   expression:
     'create index "tickets_queue_index" on "tickets" ("waiting_since") where "status" = \'NEW\' and "offered_to_id" is null',
 })
-// DESIGN.md: a ticket cannot be OPEN, PENDING, ON_HOLD or SOLVED without an assignee.
+// docs/domain.md "Ticket statuses": a ticket cannot be OPEN, PENDING, ON_HOLD or SOLVED without an assignee.
 @Check({
   name: 'tickets_assignee_required',
   expression: "status = 'NEW' or status = 'CLOSED' or assignee_id is not null",

@@ -30,9 +30,10 @@ export interface TicketChangeEvent {
 }
 
 /**
- * The one publishing module: services hand it the events of a transaction after it commits, and
- * subscriptions read from it. The transport is in-process for now; a cross-process transport
- * (PostgreSQL LISTEN/NOTIFY) can replace it behind the same methods without touching services.
+ * The one publishing module: the change runner hands it a transaction's events inside the
+ * transaction and again after the commit, and subscriptions read from it. Two transports sit
+ * behind these methods: in-process (one server, tests) and PostgreSQL LISTEN/NOTIFY
+ * (postgres-event.bus.ts, which every process delivers from).
  */
 export interface TicketEventBus {
   /** Called inside the transaction that recorded `events`, after its last write. */

@@ -53,7 +53,7 @@ import {
 } from '../support/ws-client';
 
 /**
- * DESIGN.md "Who may do what", as a table: every query, mutation and subscription of the schema
+ * docs/domain.md "Who may do what", as a table: every query, mutation and subscription of the schema
  * (and every field only admins may read) × every kind of caller. Refused calls must change nothing.
  */
 type Caller =
@@ -439,7 +439,7 @@ const HTTP_CASES: AnyHttpCase[] = [
 
 const isMutation = (document: DocumentNode) => getOperationAST(document)?.operation === 'mutation';
 
-describe('who may do what (DESIGN.md): every query and mutation, over HTTP', () => {
+describe('who may do what (docs/domain.md): every query and mutation, over HTTP', () => {
   const matrix = HTTP_CASES.flatMap((c) => CALLERS.map((caller) => [c.field, caller, c] as const));
 
   it.each(matrix)('%s as %s', async (_field, caller, c) => {
@@ -582,7 +582,7 @@ async function refusal(live: LiveSubscription<unknown>): Promise<string[]> {
     .map((e) => String((e as GraphQLFormattedError).extensions?.code));
 }
 
-describe('who may do what (DESIGN.md): every subscription, over graphql-ws', () => {
+describe('who may do what (docs/domain.md): every subscription, over graphql-ws', () => {
   const matrix = SUBSCRIPTION_CASES.flatMap((c) => CALLERS.map((caller) => [c.field, caller, c] as const));
 
   it.each(matrix)('%s as %s', async (_field, caller, c) => {

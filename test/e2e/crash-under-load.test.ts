@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 /**
  * Issue 7: kill -9 the server while 20 partners post messages as fast as they can, start it again on
  * the same database, and let the partners retry what they never got an answer for (with the same
- * externalMessageId, as DESIGN.md promises they may). Nothing acknowledged may be lost, nothing may
+ * externalMessageId, as docs/domain.md "Messages and ingestion" promises they may). Nothing acknowledged may be lost, nothing may
  * be stored twice, sequences stay gapless, and closes due across the crash happen once.
  */
 

@@ -21,7 +21,7 @@ export function normalizeEmail(field: string, email: string): string {
   return trimmed;
 }
 
-/** Capacity 0 is legal and means "never routed to" (DESIGN.md "Capacity"). */
+/** Capacity 0 is legal and means "never routed to" (docs/domain.md "Capacity"). */
 export function validateCapacity(field: string, capacity: number): number {
   if (!Number.isInteger(capacity) || capacity < 0 || capacity > MAX_CAPACITY) {
     throw badInput(field, `${field} must be a whole number from 0 to ${MAX_CAPACITY}`);

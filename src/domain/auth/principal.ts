@@ -1,4 +1,4 @@
-/** Who is calling (DESIGN.md "Who may do what"). Anonymous callers may reach nothing but introspection. */
+/** Who is calling (docs/domain.md "Who may do what"). Anonymous callers may reach nothing but introspection. */
 export type Principal =
   | { readonly role: 'ANONYMOUS' }
   | { readonly role: 'ADMIN' }

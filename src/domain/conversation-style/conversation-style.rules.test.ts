@@ -5,7 +5,7 @@ import {
   validateCloseAfterSolvedSeconds,
 } from './conversation-style.rules';
 
-describe('closeAfterSolvedSeconds per kind (DESIGN.md "Conversation styles")', () => {
+describe('closeAfterSolvedSeconds per kind (docs/domain.md "Conversation styles")', () => {
   it.each([
     [Kind.LIVE_CHAT, 0, true],
     [Kind.LIVE_CHAT, 1, false],

@@ -1,7 +1,7 @@
 import { AgentStatus } from '../agent/agent.rules';
 
 /**
- * DESIGN.md "Routing" as a pure function: who gets a ticket, and why every other agent did not.
+ * docs/domain.md "Routing" as a pure function: who gets a ticket, and why every other agent did not.
  * The routing service loads these snapshots, calls pickAgent, and claims the result under locks.
  */
 export interface AgentSnapshot {

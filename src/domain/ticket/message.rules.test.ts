@@ -3,7 +3,7 @@ import { MAX_MESSAGE_LENGTH, normalizeBody, normalizeExternalId } from './messag
 
 const refusal = (field: string) => expect.objectContaining({ code: 'BAD_USER_INPUT', field });
 
-describe('normalizeBody (DESIGN.md: 1 to 10,000 characters after trimming)', () => {
+describe('normalizeBody (docs/domain.md: 1 to 10,000 characters after trimming)', () => {
   it('allows 10,000 characters', () => {
     expect(MAX_MESSAGE_LENGTH).toBe(10_000);
   });

@@ -2,7 +2,7 @@ import { badInput } from '../errors';
 
 export const MAX_MESSAGE_LENGTH = 10_000;
 
-/** DESIGN.md: 1 to 10,000 characters after trimming (counted in Unicode code points, as people count). */
+/** docs/domain.md "Messages and ingestion": 1 to 10,000 characters after trimming (counted in Unicode code points, as people count). */
 export function normalizeBody(field: string, body: string): string {
   const trimmed = body.trim();
   const length = [...trimmed].length;

@@ -94,7 +94,7 @@ const figures = (
   assignmentCount,
 });
 
-describe('metrics over a scripted conversation (DESIGN.md "Metrics per ticket")', () => {
+describe('metrics over a scripted conversation (docs/domain.md "Metrics per ticket")', () => {
   it.each<[string, number, Date, TicketMetrics]>([
     ['nothing happened yet', 0, t('09:00:00'), figures(null, null, 0, 0, 0)],
     ['waiting for an agent', 3, t('09:00:15'), figures(null, null, 0, 0, 0)],

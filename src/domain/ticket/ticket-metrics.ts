@@ -1,7 +1,7 @@
 import { AuthorType, TicketChangeKind, TicketStatus } from './ticket.enums';
 
 /**
- * DESIGN.md "Metrics per ticket" as a fold over the ticket's event log. The service keeps the folded
+ * docs/domain.md "Metrics per ticket" as a fold over the ticket's event log. The service keeps the folded
  * state on the ticket row (updated in the same transaction as each event), so reads cost nothing,
  * and replaying the log through foldMetrics gives the same state.
  */

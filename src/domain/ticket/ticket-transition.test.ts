@@ -60,8 +60,8 @@ function expectOk(result: TransitionResult | TransitionRefusal): TransitionResul
   return result;
 }
 
-/** DESIGN.md "Ticket statuses": what the assignee or an admin may set, written out independently of the code. */
-const DESIGN_ALLOWED: Readonly<Record<TicketStatus, readonly TicketStatus[]>> = {
+/** docs/domain.md "Ticket statuses": what the assignee or an admin may set, written out independently of the code. */
+const DOCUMENTED_ALLOWED: Readonly<Record<TicketStatus, readonly TicketStatus[]>> = {
   [NEW]: [],
   [OPEN]: [PENDING, ON_HOLD, SOLVED],
   [PENDING]: [OPEN, SOLVED, ON_HOLD],
@@ -74,13 +74,13 @@ const ALL_PAIRS: [TicketStatus, TicketStatus, boolean][] = ALL_STATUSES.flatMap(
   ALL_STATUSES.map((to): [TicketStatus, TicketStatus, boolean] => [
     from,
     to,
-    DESIGN_ALLOWED[from].includes(to),
+    DOCUMENTED_ALLOWED[from].includes(to),
   ]),
 );
 
 describe('AGENT_TRANSITIONS', () => {
-  it.each(ALL_STATUSES)('from %s matches DESIGN.md', (from) => {
-    expect([...AGENT_TRANSITIONS[from]].sort()).toEqual([...DESIGN_ALLOWED[from]].sort());
+  it.each(ALL_STATUSES)('from %s matches docs/domain.md', (from) => {
+    expect([...AGENT_TRANSITIONS[from]].sort()).toEqual([...DOCUMENTED_ALLOWED[from]].sort());
   });
 });
 

@@ -3,7 +3,7 @@ import { ConversationStyleKind, reopensOnReply } from '../conversation-style/con
 import { type Actor, ActorType, TicketChangeKind, TicketStatus } from './ticket.enums';
 
 /**
- * DESIGN.md "Ticket statuses" and "Conversation styles" as one pure function. Services load a
+ * docs/domain.md "Ticket statuses" and "Conversation styles" as one pure function. Services load a
  * TicketState, call transition(), and apply the result; nothing else decides a status.
  */
 export interface TicketState {
@@ -51,7 +51,7 @@ export type TicketEffect =
   | { readonly type: 'CANCEL_SCHEDULED_CLOSE' }
   /** The ticket needs an agent: routing should pick it up. */
   | { readonly type: 'ROUTE' }
-  /** A missed offer means the agent is not at the desk (DESIGN.md "Routing"). */
+  /** A missed offer means the agent is not at the desk (docs/domain.md "Routing"). */
   | { readonly type: 'SET_AGENT_AWAY'; readonly agentId: string };
 
 /** What the service records in the event log for this change, in order. */
@@ -75,7 +75,7 @@ export interface TransitionRefusal {
   readonly reason: string;
 }
 
-/** From → statuses the assignee or an admin may set (DESIGN.md table). */
+/** From → statuses the assignee or an admin may set (docs/domain.md "Ticket statuses"). */
 export const AGENT_TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketStatus[]>> = {
   [TicketStatus.NEW]: [],
   [TicketStatus.OPEN]: [TicketStatus.PENDING, TicketStatus.ON_HOLD, TicketStatus.SOLVED],

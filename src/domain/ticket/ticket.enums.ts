@@ -7,7 +7,7 @@ export enum TicketStatus {
   CLOSED = 'CLOSED',
 }
 
-/** Queue order: URGENT first (DESIGN.md "Routing"). */
+/** Queue order: URGENT first (docs/domain.md "Routing"). */
 export enum TicketPriority {
   LOW = 'LOW',
   NORMAL = 'NORMAL',
