@@ -13,6 +13,7 @@ import { actorOf } from './actor';
 import { isId, requireId } from './ids';
 import { decodeCursor, encodeCursor, validateFirst, type Page } from './pagination';
 import type { ChangeRunner } from './changes/change.runner';
+import { sweepDue } from './changes/sweep';
 import { metricsStateOf } from './changes/ticket-state.mapper';
 
 export interface TicketFilter {
@@ -152,21 +153,18 @@ export class TicketService {
 
   /** The sweep: closes every SOLVED ticket whose close time has passed. Returns how many closed. */
   async closeOverdue(now: Date = this.clock.now(), batch = 500): Promise<number> {
-    let closed = 0;
-    for (;;) {
-      const due = await this.em
-        .fork()
-        .find(
-          TicketEntity,
-          { status: TicketStatus.SOLVED, closesAt: { $lte: now } },
-          { fields: ['id', 'solvedAt'], orderBy: { closesAt: 'asc' }, limit: batch },
-        );
-      let progressed = 0;
-      for (const ticket of due)
-        if (ticket.solvedAt && (await this.closeDue(ticket.id, ticket.solvedAt, now))) progressed++;
-      closed += progressed;
-      if (due.length < batch || progressed === 0) return closed;
-    }
+    return sweepDue(
+      (limit) =>
+        this.em
+          .fork()
+          .find(
+            TicketEntity,
+            { status: TicketStatus.SOLVED, closesAt: { $lte: now } },
+            { fields: ['id', 'solvedAt'], orderBy: { closesAt: 'asc' }, limit },
+          ),
+      (ticket) => (ticket.solvedAt ? this.closeDue(ticket.id, ticket.solvedAt, now) : Promise.resolve(false)),
+      batch,
+    );
   }
 }
 

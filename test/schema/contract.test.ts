@@ -25,11 +25,109 @@ import { getSchema } from '../../src/graphql/schema';
  */
 
 /**
- * Parts of the contract (the file PARLEY_CONTRACT names) that no issue has built yet. Each later
- * issue removes what it builds; the test fails if an entry here is in fact built (so the list only
- * shrinks) or names nothing in the contract.
+ * Parts of the contract (the file PARLEY_CONTRACT names) that no issue has built yet: a type
+ * (`Type`), a field or an enum value (`Type.name`), or an argument (`Type.field(argument)`). The
+ * contract grew on 2026-12-01 (wave 2); each later issue removes what it builds. The test fails if
+ * an entry here is in fact built (so the list only shrinks) or names nothing in the contract.
  */
-const NOT_YET_BUILT = new Set<string>([]);
+const NOT_YET_BUILT = new Set<string>([
+  'Attachment',
+  'BusinessHours',
+  'BusinessHoursInput',
+  'BusinessHoursInterval',
+  'BusinessHoursIntervalInput',
+  'Channel.optionalSkills',
+  'CreateChannelInput.optionalSkills',
+  'CreateSlaPolicyInput',
+  'CreateWebhookEndpointInput',
+  'Message.attachments',
+  'Message.clientMessageId',
+  'Message.deliveredAt',
+  'Message.deliveryError',
+  'Message.deliveryStatus',
+  'Message.internal',
+  'Message.readAt',
+  'MessageDeliveryStatus',
+  'Mutation.createSlaPolicy',
+  'Mutation.createWebhookEndpoint',
+  'Mutation.deleteSlaPolicy',
+  'Mutation.deleteWebhookEndpoint',
+  'Mutation.markRead',
+  'Mutation.redeliverWebhook',
+  'Mutation.rotateWebhookSecret',
+  'Mutation.sendMessage(attachmentIds)',
+  'Mutation.sendMessage(clientMessageId)',
+  'Mutation.sendMessage(internal)',
+  'Mutation.setTyping',
+  'Mutation.transferTicket',
+  'Mutation.updateMessageDelivery',
+  'Mutation.updateSlaPolicy',
+  'Mutation.updateTicket',
+  'Mutation.updateWebhookEndpoint',
+  'Node',
+  'PageInfo.hasPreviousPage',
+  'PageInfo.startCursor',
+  'Query.node',
+  'Query.queue(channelId)',
+  'Query.slaPolicies',
+  'Query.ticketChanges',
+  'Query.ticketStats',
+  'Query.webhookEndpoint',
+  'Query.webhookEndpoints',
+  'QueueStats.slaBreached',
+  'ReceiveMessageInput.attachmentIds',
+  'RoutingSettings.awayAfterDisconnectSeconds',
+  'RoutingSettings.id',
+  'RoutingSettings.reassignAfterOfflineSeconds',
+  'RoutingSettings.skillsTimeoutSeconds',
+  'RoutingSettingsInput.awayAfterDisconnectSeconds',
+  'RoutingSettingsInput.reassignAfterOfflineSeconds',
+  'RoutingSettingsInput.skillsTimeoutSeconds',
+  'SlaPolicy',
+  'SlaTarget',
+  'StatsGroupBy',
+  'StatsInterval',
+  'Subscription.agentChanged',
+  'Subscription.assignments(after)',
+  'Subscription.messageAdded(afterSequence)',
+  'Subscription.queueStats(channelId)',
+  'Subscription.ticketChanged(after)',
+  'Subscription.typing',
+  'Ticket.lastReadSequence',
+  'Ticket.messages(before)',
+  'Ticket.messages(last)',
+  'Ticket.optionalSkills',
+  'Ticket.sla',
+  'Ticket.unreadCount',
+  'TicketChange.cursor',
+  'TicketChange.previousAssignee',
+  'TicketChange.previousStatus',
+  'TicketChangeConnection',
+  'TicketChangeEdge',
+  'TicketChangeKind.MESSAGE_UPDATED',
+  'TicketChangeKind.SLA_BREACHED',
+  'TicketChangeKind.TICKET_UPDATED',
+  'TicketChangeKind.TRANSFERRED',
+  'TicketFilter.offeredToId',
+  'TicketFilter.text',
+  'TicketSla',
+  'TicketStatsInput',
+  'TicketStatsRow',
+  'TransferTicketInput',
+  'TypingEvent',
+  'UpdateChannelInput.optionalSkills',
+  'UpdateMessageDeliveryInput',
+  'UpdateSlaPolicyInput',
+  'UpdateTicketInput',
+  'UpdateWebhookEndpointInput',
+  'WebhookDelivery',
+  'WebhookDeliveryConnection',
+  'WebhookDeliveryEdge',
+  'WebhookDeliveryStatus',
+  'WebhookEndpoint',
+  'WebhookEndpointSecretPayload',
+  'Weekday',
+]);
 
 function contractPath(): string {
   const setting = process.env.PARLEY_CONTRACT;
@@ -80,6 +178,7 @@ function fieldProblems(
       problems.push(`${key} is ${String(have.type)}, contract says ${String(want.type)}`);
     if (!('args' in want) || !('args' in have)) continue;
     for (const arg of want.args) {
+      if (NOT_YET_BUILT.has(`${key}(${arg.name})`)) continue;
       const got = have.args.find((a) => a.name === arg.name);
       if (!got) problems.push(`${key}(${arg.name}) is missing`);
       else if (String(got.type) !== String(arg.type)) {
@@ -108,7 +207,7 @@ function typeProblems(want: GraphQLNamedType, have: GraphQLNamedType | undefined
     const values = new Set(have.getValues().map((v) => v.name));
     return want
       .getValues()
-      .filter((v) => !values.has(v.name))
+      .filter((v) => !values.has(v.name) && !NOT_YET_BUILT.has(`${want.name}.${v.name}`))
       .map((v) => `${want.name}.${v.name} is missing`);
   }
   if ((isObjectType(want) || isInterfaceType(want) || isInputObjectType(want)) && !isScalarType(have)) {
@@ -129,23 +228,36 @@ describe('the schema honours the API contract that PARLEY_CONTRACT names', () =>
   it('lists as not yet built only parts of the contract that are in fact missing', () => {
     const stale: string[] = [];
     for (const entry of NOT_YET_BUILT) {
-      const [typeName, fieldName] = entry.split('.') as [string, string | undefined];
-      const contractType = contract.getType(typeName);
-      const contractHas =
-        fieldName === undefined
-          ? !!contractType
-          : !!(contractType as { getFields?: () => Record<string, unknown> })?.getFields?.()[fieldName];
-      if (!contractHas) {
+      const [, typeName, member, argument] = /^(\w+)(?:\.(\w+)(?:\((\w+)\))?)?$/.exec(entry) ?? [];
+      if (!typeName) {
+        stale.push(`${entry} is not of the form Type, Type.name or Type.field(argument)`);
+        continue;
+      }
+      const inContract = lookUp(contract, typeName, member, argument);
+      if (!inContract) {
         stale.push(`${entry} is not in the contract`);
         continue;
       }
       const ours = schema.getType(typeName);
       const built =
-        fieldName === undefined
-          ? !!ours && typeProblems(contractType!, ours).length === 0
-          : !!(ours as { getFields?: () => Record<string, unknown> } | undefined)?.getFields?.()[fieldName];
+        member === undefined
+          ? !!ours && typeProblems(contract.getType(typeName)!, ours).length === 0
+          : lookUp(schema, typeName, member, argument);
       if (built) stale.push(`${entry} is built: remove it from NOT_YET_BUILT`);
     }
     expect(stale).toEqual([]);
   });
 });
+
+/** Whether the schema has the type, its field or enum value, or that field's argument. */
+function lookUp(in_: GraphQLSchema, typeName: string, member?: string, argument?: string): boolean {
+  const type = in_.getType(typeName);
+  if (!type) return false;
+  if (member === undefined) return true;
+  if (isEnumType(type)) return argument === undefined && type.getValue(member) !== undefined;
+  if (!isObjectType(type) && !isInterfaceType(type) && !isInputObjectType(type)) return false;
+  const field = type.getFields()[member] as AnyField | undefined;
+  if (!field) return false;
+  if (argument === undefined) return true;
+  return 'args' in field && field.args.some((a) => a.name === argument);
+}

@@ -9,6 +9,7 @@ import { AgentEntity } from '../../entities/agent.entity';
 import { TicketEntity } from '../../entities/ticket.entity';
 import { actorOf } from '../actor';
 import type { ChangeRunner } from '../changes/change.runner';
+import { sweepDue } from '../changes/sweep';
 import { isId, requireId } from '../ids';
 
 /**
@@ -63,20 +64,18 @@ export class OfferService {
 
   /** The sweep: expires every offer whose time has passed. Returns how many expired. */
   async expireOverdueOffers(now: Date = this.clock.now(), batch = 500): Promise<number> {
-    let expired = 0;
-    for (;;) {
-      const due = await this.em
-        .fork()
-        .find(
-          TicketEntity,
-          { offerExpiresAt: { $lte: now } },
-          { fields: ['id'], orderBy: { offerExpiresAt: 'asc' }, limit: batch },
-        );
-      let progressed = 0;
-      for (const ticket of due) if (await this.expireOffer(ticket.id, now)) progressed++;
-      expired += progressed;
-      if (due.length < batch || progressed === 0) return expired;
-    }
+    return sweepDue(
+      (limit) =>
+        this.em
+          .fork()
+          .find(
+            TicketEntity,
+            { offerExpiresAt: { $lte: now } },
+            { fields: ['id'], orderBy: { offerExpiresAt: 'asc' }, limit },
+          ),
+      (ticket) => this.expireOffer(ticket.id, now),
+      batch,
+    );
   }
 
   /** The offered agent's answer; the agent's row is locked before the ticket's (the lock order). */
