@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -13,24 +13,29 @@ import { defaultLimits, type Limits } from './config/limits';
 import { type Clock, systemClock } from './domain/clock';
 import { DomainError } from './domain/errors';
 import { migrate } from './db/migrate';
-import { createAgendaBackend } from './jobs/agenda-backend';
+import { createAgendaConnection } from './jobs/agenda-backend';
 import { AgendaScheduler, type SchedulerOptions } from './jobs/agenda.scheduler';
 import { createPostgresEventBus } from './events/postgres-event.bus';
 import { createInProcessTicketEventBus } from './events/ticket-event.bus';
-import { ormConfig } from './db/orm.config';
+import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts, ormConfig, timeoutOptions } from './db/orm.config';
+import { DatabaseAvailability } from './db/availability';
 import { createContext, type GraphQLContext } from './graphql/context';
-import { createErrorFormatter } from './graphql/format-error';
+import { createErrorFormatter, SERVICE_UNAVAILABLE } from './graphql/format-error';
 import { operationLogPlugin } from './graphql/plugins/operation-log.plugin';
 import { getSchema } from './graphql/schema';
 import { QueryLimiter } from './graphql/query-limits';
-import { MutationRateLimiter } from './graphql/rate-limits';
+import { MutationRateLimiter, rateLimited } from './graphql/rate-limits';
 import { rateLimitPlugin } from './graphql/plugins/rate-limit.plugin';
+import { serviceUnavailablePlugin } from './graphql/plugins/service-unavailable.plugin';
+import { clientKey } from './http/client-address';
 import { cors } from './http/cors';
 import { graphqlHttpHandler } from './http/graphql-http';
 import { securityHeaders } from './http/security-headers';
+import { applyServerLimits, serverOptions } from './http/server-limits';
 import { healthRoutes } from './http/health.routes';
 import { attachGraphQLWebSocket } from './http/websocket';
 import type { Logger } from './observability/logger';
+import { AuthThrottledError } from './services/failed-auth.throttle';
 import { createServices, type Services } from './services/services.factory';
 
 export interface AppConfig {
@@ -51,6 +56,8 @@ export interface AppConfig {
   scheduler?: Partial<SchedulerOptions>;
   /** Query, body, CORS, WebSocket and rate limits; each part given replaces its default. */
   limits?: Partial<Limits>;
+  /** Deadlines on the serving database pool; each given replaces its default. */
+  databaseTimeouts?: Partial<DatabaseTimeouts>;
 }
 
 export interface App {
@@ -71,22 +78,34 @@ export async function createApp(config: AppConfig): Promise<App> {
   const production = config.nodeEnv === 'production';
   const limits: Limits = { ...defaultLimits(production), ...config.limits };
 
-  const orm = await MikroORM.init(
+  // Migrations run on a pool of their own, without the serving pool's deadlines: a migration may
+  // rightly take longer than any request.
+  const migrationOrm = await MikroORM.init(
     ormConfig(config.databaseUrl, { logger: (message) => logger.debug(message) }),
   );
   try {
-    await migrate(orm, config.databaseUrl);
-  } catch (err) {
-    await orm.close();
-    throw err;
+    await migrate(migrationOrm, config.databaseUrl);
+  } finally {
+    await migrationOrm.close();
   }
+  const timeouts = { ...DEFAULT_DATABASE_TIMEOUTS, ...config.databaseTimeouts };
+  const orm = await MikroORM.init(
+    ormConfig(config.databaseUrl, {
+      logger: (message) => logger.debug(message),
+      ...timeoutOptions(timeouts),
+    }),
+  );
+  const availability = new DatabaseAvailability(config.databaseUrl, logger);
 
   const scheduler = new AgendaScheduler(
-    createAgendaBackend({
-      kind: config.agenda?.kind ?? 'postgres',
-      databaseUrl: config.databaseUrl,
-      mongodbUrl: config.agenda?.mongodbUrl,
-    }),
+    createAgendaConnection(
+      {
+        kind: config.agenda?.kind ?? 'postgres',
+        databaseUrl: config.databaseUrl,
+        mongodbUrl: config.agenda?.mongodbUrl,
+      },
+      logger,
+    ),
     { processEveryMs: 1_000, sweepEveryMs: 60_000, ...config.scheduler },
     logger,
     clock,
@@ -102,9 +121,10 @@ export async function createApp(config: AppConfig): Promise<App> {
     adminToken: config.adminToken,
     events: events ?? createInProcessTicketEventBus(),
     logger,
+    auth: limits.auth,
   });
   const schema = await getSchema();
-  const formatError = createErrorFormatter({ logger, production });
+  const formatError = createErrorFormatter({ logger, production, availability });
   const limiter = new QueryLimiter(schema, limits.query);
   const rateLimiter = new MutationRateLimiter(limits.rateLimits, clock);
   const applyCors = cors(limits.corsOrigins);
@@ -114,13 +134,14 @@ export async function createApp(config: AppConfig): Promise<App> {
   expressApp.disable('x-powered-by');
   // Apollo needs the HTTP server (to drain it) before its handler can exist; set once Apollo starts.
   const routes: { graphql?: (req: http.IncomingMessage, res: http.ServerResponse) => void } = {};
-  const httpServer = http.createServer((req, res) => {
+  const httpServer = http.createServer(serverOptions(limits.http), (req, res) => {
     applySecurityHeaders(res);
     if (applyCors(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0];
     if (routes.graphql && (path === '/graphql' || path === '/graphql/')) routes.graphql(req, res);
     else expressApp(req, res);
   });
+  applyServerLimits(httpServer, limits.http);
   const webSocket = attachGraphQLWebSocket({
     httpServer,
     schema,
@@ -130,6 +151,8 @@ export async function createApp(config: AppConfig): Promise<App> {
     limits: limits.webSocket,
     limiter,
     rateLimiter,
+    trustProxy: limits.auth.trustProxy,
+    availability,
   });
 
   const apollo = new ApolloServer<GraphQLContext>({
@@ -155,6 +178,7 @@ export async function createApp(config: AppConfig): Promise<App> {
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       operationLogPlugin(logger),
       rateLimitPlugin(rateLimiter),
+      serviceUnavailablePlugin(() => availability.retryAfterSeconds()),
     ],
   });
   await apollo.start();
@@ -168,13 +192,13 @@ export async function createApp(config: AppConfig): Promise<App> {
     throw err;
   }
 
-  expressApp.use(healthRoutes(orm));
+  expressApp.use(healthRoutes({ orm, availability, events: events ?? undefined }));
   routes.graphql = graphqlHttpHandler(apollo, {
     bodyLimitBytes: limits.bodyLimitBytes,
     limiter,
     formatError: (error) => formatError(error.toJSON(), error),
     context: async (req) =>
-      createContext(services, await authenticateRequest(services, req.headers.authorization)),
+      createContext(services, await authenticateRequest(services, availability, req, limits.auth.trustProxy)),
   });
 
   let stopping: Promise<void> | undefined;
@@ -199,6 +223,7 @@ export async function createApp(config: AppConfig): Promise<App> {
         services.routing.stop();
         await scheduler.stop();
         await events?.stop();
+        availability.stop();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await orm.close();
       })();
@@ -207,14 +232,38 @@ export async function createApp(config: AppConfig): Promise<App> {
   };
 }
 
-/** A wrong token refuses the whole request with 401, before any resolver runs. */
-async function authenticateRequest(services: Services, authorization: string | undefined) {
+/**
+ * A wrong token refuses the whole request with 401, before any resolver runs; past its address's
+ * budget of failures, with 429 and no lookup (services/failed-auth.throttle.ts). While the database
+ * is away the request is refused at once with 503, rather than waiting on a pool that cannot
+ * connect.
+ */
+async function authenticateRequest(
+  services: Services,
+  availability: DatabaseAvailability,
+  req: http.IncomingMessage,
+  trustProxy: boolean,
+) {
+  if (!availability.available()) throw serviceUnavailable(availability, 'The database is unavailable');
   try {
-    return await services.auth.authenticate(authorization);
+    return await services.auth.authenticate(req.headers.authorization, clientKey(req, trustProxy));
   } catch (err) {
+    if (err instanceof AuthThrottledError) throw rateLimited(err.message, err.retryAfterSeconds);
     if (err instanceof DomainError) {
       throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 401 } } });
     }
+    if (availability.report(err)) throw serviceUnavailable(availability, 'The database could not answer');
     throw err;
   }
+}
+
+function serviceUnavailable(availability: DatabaseAvailability, reason: string): GraphQLError {
+  const retryAfterSeconds = availability.retryAfterSeconds();
+  return new GraphQLError(`${reason}; retry shortly`, {
+    extensions: {
+      code: SERVICE_UNAVAILABLE,
+      retryAfterSeconds,
+      http: { status: 503, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
+    },
+  });
 }

@@ -26,6 +26,8 @@ async function main(): Promise<void> {
   if (databaseUrl === undefined) {
     embedded = await startEmbeddedPostgres({
       dataDir: config.dataDir,
+      port: config.pgPort,
+      leaveRunningWhileInUse: true,
       onLog: (line) => logger.info({ component: 'embedded-postgres' }, line),
     });
     databaseUrl = embedded.url;
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     agenda: { kind: config.agendaBackend, mongodbUrl: config.mongodbUrl },
     eventTransport: config.eventTransport,
     limits: config.limits,
+    databaseTimeouts: config.databaseTimeouts,
   }).catch(async (err: unknown) => {
     await embedded?.stop();
     throw err;
@@ -74,6 +77,9 @@ async function main(): Promise<void> {
       }
     })();
   };
+  // A dependency's promise that fails with nobody awaiting it (a driver's background reconnect, say)
+  // is a fault to log, not a reason to stop serving: Node would otherwise end the process.
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection (kept running)'));
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 }

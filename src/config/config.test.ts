@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ConfigError, loadConfig } from './config';
 import { defaultLimits } from './limits';
+import { DEFAULT_DATABASE_TIMEOUTS } from '../db/orm.config';
 
 const CWD = '/srv/parley';
 const load = (env: Record<string, string>) => loadConfig(env, CWD);
@@ -13,6 +14,7 @@ describe('loadConfig', () => {
       port: 4000,
       databaseUrl: undefined,
       dataDir: path.join(CWD, '.parley-data'),
+      pgPort: 54329,
       adminToken: undefined,
       agendaBackend: 'postgres',
       mongodbUrl: undefined,
@@ -20,6 +22,7 @@ describe('loadConfig', () => {
       introspection: true,
       eventTransport: 'postgres',
       limits: defaultLimits(false),
+      databaseTimeouts: DEFAULT_DATABASE_TIMEOUTS,
     });
   });
 
@@ -30,6 +33,7 @@ describe('loadConfig', () => {
         PORT: '8080',
         DATABASE_URL: 'postgres://u:p@db:5432/parley',
         PARLEY_DATA_DIR: '/var/lib/parley',
+        PARLEY_PG_PORT: '0',
         ADMIN_TOKEN: GOOD_TOKEN,
         AGENDA_BACKEND: 'mongodb',
         MONGODB_URL: 'mongodb://mongo:27017/parley',
@@ -42,6 +46,7 @@ describe('loadConfig', () => {
       port: 8080,
       databaseUrl: 'postgres://u:p@db:5432/parley',
       dataDir: '/var/lib/parley',
+      pgPort: 0,
       adminToken: GOOD_TOKEN,
       agendaBackend: 'mongodb',
       mongodbUrl: 'mongodb://mongo:27017/parley',
@@ -49,7 +54,32 @@ describe('loadConfig', () => {
       introspection: true,
       eventTransport: 'memory',
       limits: defaultLimits(true),
+      databaseTimeouts: DEFAULT_DATABASE_TIMEOUTS,
     });
+  });
+
+  it('reads the database deadlines, with defaults no normal request reaches', () => {
+    expect(load({}).databaseTimeouts).toEqual({
+      statementTimeoutMs: 30_000,
+      lockTimeoutMs: 10_000,
+      acquireTimeoutMs: 5_000,
+      connectTimeoutMs: 5_000,
+    });
+    expect(
+      load({
+        PARLEY_DB_STATEMENT_TIMEOUT_MS: '60000',
+        PARLEY_DB_LOCK_TIMEOUT_MS: '2000',
+        PARLEY_DB_ACQUIRE_TIMEOUT_MS: '1500',
+        PARLEY_DB_CONNECT_TIMEOUT_MS: '3000',
+      }).databaseTimeouts,
+    ).toEqual({
+      statementTimeoutMs: 60_000,
+      lockTimeoutMs: 2_000,
+      acquireTimeoutMs: 1_500,
+      connectTimeoutMs: 3_000,
+    });
+    expect(() => load({ PARLEY_DB_STATEMENT_TIMEOUT_MS: '0' })).toThrow('PARLEY_DB_STATEMENT_TIMEOUT_MS');
+    expect(() => load({ PARLEY_DB_LOCK_TIMEOUT_MS: 'soon' })).toThrow('PARLEY_DB_LOCK_TIMEOUT_MS');
   });
 
   it('reads every limit', () => {
@@ -69,6 +99,14 @@ describe('loadConfig', () => {
         PARLEY_RATE_LIMIT_MESSAGES_PER_SECOND: '250',
         PARLEY_RATE_LIMIT_MUTATIONS_PER_SECOND: '5',
         PARLEY_RATE_LIMIT_MUTATIONS_BURST: '20',
+        PARLEY_AUTH_FAILURES_PER_SECOND: '2',
+        PARLEY_AUTH_FAILURES_BURST: '30',
+        PARLEY_AUTH_NEGATIVE_CACHE_MS: '60000',
+        PARLEY_TRUST_PROXY: 'true',
+        PARLEY_HTTP_HEADERS_TIMEOUT_MS: '5000',
+        PARLEY_HTTP_REQUEST_TIMEOUT_MS: '20000',
+        PARLEY_HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
+        PARLEY_HTTP_MAX_CONNECTIONS: '50000',
       }).limits,
     ).toEqual({
       query: {
@@ -86,6 +124,36 @@ describe('loadConfig', () => {
         messages: { perSecond: 250, burst: 2500 },
         mutations: { perSecond: 5, burst: 20 },
       },
+      auth: { failures: { perSecond: 2, burst: 30 }, negativeCacheMs: 60000, trustProxy: true },
+      http: {
+        headersTimeoutMs: 5000,
+        requestTimeoutMs: 20000,
+        keepAliveTimeoutMs: 65000,
+        maxConnections: 50000,
+      },
+    });
+  });
+
+  it('throttles failed authentications and cuts slow clients by default', () => {
+    expect(load({}).limits.auth).toEqual({
+      failures: { perSecond: 10, burst: 200 },
+      negativeCacheMs: 30_000,
+      trustProxy: false,
+    });
+    expect(load({}).limits.http).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 10_000,
+    });
+  });
+
+  it('lifts the failed-authentication limit at 0, keeps the negative cache off at 0, and scales the burst with the rate', () => {
+    expect(load({ PARLEY_AUTH_FAILURES_PER_SECOND: '0' }).limits.auth.failures).toBeNull();
+    expect(load({ PARLEY_AUTH_NEGATIVE_CACHE_MS: '0' }).limits.auth.negativeCacheMs).toBe(0);
+    expect(load({ PARLEY_AUTH_FAILURES_PER_SECOND: '0.5' }).limits.auth.failures).toEqual({
+      perSecond: 0.5,
+      burst: 5,
     });
   });
 
@@ -104,6 +172,8 @@ describe('loadConfig', () => {
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ PORT: '-1' }, 'PORT'],
+    [{ PARLEY_PG_PORT: '65536' }, 'PARLEY_PG_PORT'],
+    [{ PARLEY_PG_PORT: 'pg' }, 'PARLEY_PG_PORT'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
     [{ NODE_ENV: 'production' }, 'ADMIN_TOKEN'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
@@ -123,6 +193,18 @@ describe('loadConfig', () => {
     [{ PARLEY_WS_MAX_SUBSCRIPTIONS: '-3' }, 'PARLEY_WS_MAX_SUBSCRIPTIONS'],
     [{ PARLEY_RATE_LIMIT_MESSAGES_PER_SECOND: 'fast' }, 'PARLEY_RATE_LIMIT_MESSAGES_PER_SECOND'],
     [{ PARLEY_RATE_LIMIT_MESSAGES_BURST: '0' }, 'PARLEY_RATE_LIMIT_MESSAGES_BURST'],
+    [{ PARLEY_AUTH_FAILURES_PER_SECOND: '-1' }, 'PARLEY_AUTH_FAILURES_PER_SECOND'],
+    [{ PARLEY_AUTH_FAILURES_BURST: 'many' }, 'PARLEY_AUTH_FAILURES_BURST'],
+    [{ PARLEY_AUTH_NEGATIVE_CACHE_MS: '30s' }, 'PARLEY_AUTH_NEGATIVE_CACHE_MS'],
+    [{ PARLEY_TRUST_PROXY: 'yes' }, 'PARLEY_TRUST_PROXY'],
+    [{ PARLEY_HTTP_HEADERS_TIMEOUT_MS: '0' }, 'PARLEY_HTTP_HEADERS_TIMEOUT_MS'],
+    [{ PARLEY_HTTP_REQUEST_TIMEOUT_MS: 'soon' }, 'PARLEY_HTTP_REQUEST_TIMEOUT_MS'],
+    [{ PARLEY_HTTP_KEEP_ALIVE_TIMEOUT_MS: '1.5' }, 'PARLEY_HTTP_KEEP_ALIVE_TIMEOUT_MS'],
+    [{ PARLEY_HTTP_MAX_CONNECTIONS: '0' }, 'PARLEY_HTTP_MAX_CONNECTIONS'],
+    [
+      { PARLEY_HTTP_HEADERS_TIMEOUT_MS: '40000', PARLEY_HTTP_REQUEST_TIMEOUT_MS: '30000' },
+      'PARLEY_HTTP_HEADERS_TIMEOUT_MS',
+    ],
   ])('refuses %p, naming %s', (env, variable) => {
     let error: unknown;
     try {

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { defaultLimits, type Limits, type RateLimit } from './limits';
+import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from '../db/orm.config';
+import { defaultLimits, type HttpServerLimits, type Limits, type RateLimit } from './limits';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type AgendaBackend = 'postgres' | 'mongodb';
@@ -13,6 +14,8 @@ export interface Config {
   /** Absent: start the embedded PostgreSQL in `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** The embedded PostgreSQL's loopback port (0: any free port); unused when `databaseUrl` is set. */
+  pgPort: number;
   /** Absent outside production: one is generated and kept in `dataDir`. */
   adminToken: string | undefined;
   agendaBackend: AgendaBackend;
@@ -22,6 +25,8 @@ export interface Config {
   /** postgres: LISTEN/NOTIFY, every process's subscribers see every change; memory: this process only. */
   eventTransport: EventTransport;
   limits: Limits;
+  /** Deadlines on the serving database pool (db/orm.config.ts). */
+  databaseTimeouts: DatabaseTimeouts;
 }
 
 export class ConfigError extends Error {
@@ -59,6 +64,25 @@ function parsePort(env: Env): number {
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port > 65535) {
     throw new ConfigError('PORT', `${JSON.stringify(raw)} is not a port number (0-65535)`);
+  }
+  return port;
+}
+
+/**
+ * Fixed by default, so the embedded PostgreSQL keeps its address across restarts and other processes
+ * and tools can use one DATABASE_URL; the default is far from PostgreSQL's usual 5432.
+ */
+export const DEFAULT_PG_PORT = 54329;
+
+function parsePgPort(env: Env): number {
+  const raw = optional(env, 'PARLEY_PG_PORT');
+  if (raw === undefined) return DEFAULT_PG_PORT;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) {
+    throw new ConfigError(
+      'PARLEY_PG_PORT',
+      `${JSON.stringify(raw)} is not a port number (1-65535, or 0 for any free port)`,
+    );
   }
   return port;
 }
@@ -113,6 +137,23 @@ function parseRateLimit(env: Env, name: string, fallback: RateLimit | null): Rat
   return { perSecond, burst: parseCount(env, `${name}_BURST`, defaultBurst) };
 }
 
+function parseHttpServerLimits(env: Env, d: HttpServerLimits): HttpServerLimits {
+  const limits: HttpServerLimits = {
+    headersTimeoutMs: parseCount(env, 'PARLEY_HTTP_HEADERS_TIMEOUT_MS', d.headersTimeoutMs),
+    requestTimeoutMs: parseCount(env, 'PARLEY_HTTP_REQUEST_TIMEOUT_MS', d.requestTimeoutMs),
+    keepAliveTimeoutMs: parseCount(env, 'PARLEY_HTTP_KEEP_ALIVE_TIMEOUT_MS', d.keepAliveTimeoutMs),
+    maxConnections: parseCount(env, 'PARLEY_HTTP_MAX_CONNECTIONS', d.maxConnections),
+  };
+  // node:http refuses to start otherwise; saying so here names the variable.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(
+      'PARLEY_HTTP_HEADERS_TIMEOUT_MS',
+      `${limits.headersTimeoutMs} is longer than PARLEY_HTTP_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
+    );
+  }
+  return limits;
+}
+
 function parseOrigins(env: Env, fallback: string[]): string[] {
   const raw = optional(env, 'PARLEY_CORS_ORIGINS');
   if (raw === undefined) return fallback;
@@ -161,6 +202,12 @@ function loadLimits(env: Env, production: boolean): Limits {
       messages: parseRateLimit(env, 'PARLEY_RATE_LIMIT_MESSAGES', d.rateLimits.messages),
       mutations: parseRateLimit(env, 'PARLEY_RATE_LIMIT_MUTATIONS', d.rateLimits.mutations),
     },
+    auth: {
+      failures: parseRateLimit(env, 'PARLEY_AUTH_FAILURES', d.auth.failures),
+      negativeCacheMs: parseCount(env, 'PARLEY_AUTH_NEGATIVE_CACHE_MS', d.auth.negativeCacheMs, 0),
+      trustProxy: parseBoolean(env, 'PARLEY_TRUST_PROXY', d.auth.trustProxy),
+    },
+    http: parseHttpServerLimits(env, d.http),
   };
 }
 
@@ -187,6 +234,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     port: parsePort(env),
     databaseUrl: parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: path.resolve(cwd, optional(env, 'PARLEY_DATA_DIR') ?? '.parley-data'),
+    pgPort: parsePgPort(env),
     adminToken,
     agendaBackend,
     mongodbUrl,
@@ -194,5 +242,23 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     introspection: parseBoolean(env, 'PARLEY_INTROSPECTION', !production),
     eventTransport: oneOf<EventTransport>(env, 'PARLEY_EVENT_TRANSPORT', ['postgres', 'memory'], 'postgres'),
     limits: loadLimits(env, production),
+    databaseTimeouts: {
+      statementTimeoutMs: parseCount(
+        env,
+        'PARLEY_DB_STATEMENT_TIMEOUT_MS',
+        DEFAULT_DATABASE_TIMEOUTS.statementTimeoutMs,
+      ),
+      lockTimeoutMs: parseCount(env, 'PARLEY_DB_LOCK_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.lockTimeoutMs),
+      acquireTimeoutMs: parseCount(
+        env,
+        'PARLEY_DB_ACQUIRE_TIMEOUT_MS',
+        DEFAULT_DATABASE_TIMEOUTS.acquireTimeoutMs,
+      ),
+      connectTimeoutMs: parseCount(
+        env,
+        'PARLEY_DB_CONNECT_TIMEOUT_MS',
+        DEFAULT_DATABASE_TIMEOUTS.connectTimeoutMs,
+      ),
+    },
   };
 }

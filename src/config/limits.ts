@@ -37,6 +37,31 @@ export interface RateLimits {
   mutations: RateLimit | null;
 }
 
+/** Failed authentication, per client address (SECURITY.md "Failed authentication"). */
+export interface AuthLimits {
+  /** Failed authentications per client address; past it, 429 without a database lookup. null: unlimited. */
+  failures: RateLimit | null;
+  /** How long a token that matched no live token is refused from memory, without a lookup. 0: never. */
+  negativeCacheMs: number;
+  /**
+   * Take the client address from the last X-Forwarded-For entry rather than the socket: only behind
+   * a proxy that appends it, since a client can write anything there itself.
+   */
+  trustProxy: boolean;
+}
+
+/** node:http's own limits on connections (SECURITY.md "HTTP server limits"). */
+export interface HttpServerLimits {
+  /** From a request's first byte to the end of its headers; past it, 408 and the connection is closed. */
+  headersTimeoutMs: number;
+  /** From a request's first byte to the end of its body. Upgraded (WebSocket) connections are exempt. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept between requests. */
+  keepAliveTimeoutMs: number;
+  /** Open sockets, WebSockets included; one more is closed as soon as it is accepted. */
+  maxConnections: number;
+}
+
 export interface Limits {
   query: QueryLimits;
   /** HTTP request bodies; larger ones get 413. */
@@ -48,6 +73,8 @@ export interface Limits {
   corsOrigins: string[];
   webSocket: WebSocketLimits;
   rateLimits: RateLimits;
+  auth: AuthLimits;
+  http: HttpServerLimits;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
@@ -74,6 +101,32 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   mutations: { perSecond: 20, burst: 100 },
 };
 
+/**
+ * 10 failures a second (bursts of 200) per address bound what wrong tokens cost the database to a
+ * few lookups a second per attacker, and leave room for an office behind one NAT whose clients hold
+ * revoked tokens. 30 s of negative cache: a token issued by another process is refused here for at
+ * most that long, if this process saw it as wrong just before (a new token is random, so only a
+ * guess can have been cached).
+ */
+export const DEFAULT_AUTH_LIMITS: AuthLimits = {
+  failures: { perSecond: 10, burst: 200 },
+  negativeCacheMs: 30_000,
+  trustProxy: false,
+};
+
+/**
+ * Node's defaults (60 s for headers, 300 s per request, checked every 30 s) let a slowloris hold a
+ * connection for minutes. A real client sends its headers at once and a 1 MB body within seconds.
+ * The cap counts WebSockets too: sized for some thousands of agents' dashboards (one to three
+ * sockets each) with room, well under the file descriptors a process gets.
+ */
+export const DEFAULT_HTTP_SERVER_LIMITS: HttpServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 10_000,
+};
+
 export function defaultLimits(production: boolean): Limits {
   return {
     query: { ...DEFAULT_QUERY_LIMITS },
@@ -81,5 +134,7 @@ export function defaultLimits(production: boolean): Limits {
     corsOrigins: production ? [] : ['*'],
     webSocket: { ...DEFAULT_WEBSOCKET_LIMITS },
     rateLimits: { ...DEFAULT_RATE_LIMITS },
+    auth: { ...DEFAULT_AUTH_LIMITS },
+    http: { ...DEFAULT_HTTP_SERVER_LIMITS },
   };
 }

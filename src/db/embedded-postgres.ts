@@ -19,6 +19,16 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   /** Database created on first start. */
   database?: string;
+  /**
+   * Loopback port to listen on. 0 or absent: a free port, picked once and kept across restarts, so
+   * tests and benchmarks running side by side never collide; `npm start` passes a fixed one.
+   */
+  port?: number;
+  /**
+   * On stop, leave PostgreSQL running if other processes are connected to it (the next start on this
+   * data dir finds it). `npm start` sets it; tests and benchmarks want their PostgreSQL gone.
+   */
+  leaveRunningWhileInUse?: boolean;
   onLog?: (line: string) => void;
 }
 
@@ -26,6 +36,11 @@ export interface EmbeddedPostgres {
   /** Connection string for `database` on the running cluster. */
   readonly url: string;
   readonly port: number;
+  /**
+   * False when this process found the data dir's PostgreSQL already running and in use by other
+   * processes: it uses it, but neither restarts nor stops it.
+   */
+  readonly owned: boolean;
   /** Connection string to another database of the same cluster. */
   urlFor(database: string): string;
   stop(): Promise<void>;
@@ -44,10 +59,18 @@ interface RunAs {
 const SUPERUSER = 'parley';
 const STOP_TIMEOUT_MS = 15_000;
 const START_TIMEOUT_MS = 60_000;
+/** How long a running postmaster found at start gets to answer before it is taken for wedged. */
+const ORPHAN_ANSWER_MS = 10_000;
+const RESTART_FIRST_DELAY_MS = 500;
+const RESTART_MAX_DELAY_MS = 30_000;
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = options.onLog ?? (() => undefined);
   const database = options.database ?? 'parley';
+  const requestedPort = options.port ?? 0;
+  if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) {
+    throw new Error(`Not a port number for the embedded PostgreSQL: ${String(requestedPort)}`);
+  }
   const runAs = process.getuid?.() === 0 ? ensurePostgresUser() : undefined;
   const bins = await locateBinaries(runAs, log);
 
@@ -57,38 +80,146 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const password = readOrCreatePassword(options.dataDir);
   if (!fs.existsSync(path.join(pgdata, 'PG_VERSION'))) initCluster(bins, pgdata, password, runAs, log);
 
-  await clearStalePostmaster(pgdata, log);
-  const port = await freePort();
-  const child = spawnPostgres(bins, pgdata, port, runAs, options.dataDir);
-  const stopChild = onceStopper(child);
-  // A plain exit (tests, a thrown error) must not leave a postgres behind; kill -9 can, and the next
-  // start clears it.
-  const killOnExit = (): void => {
-    if (child.exitCode === null) child.kill('SIGINT');
-  };
-  process.once('exit', killOnExit);
+  const urlOn =
+    (port: number) =>
+    (db: string): string =>
+      `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(db)}`;
 
-  const urlFor = (db: string): string =>
-    `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(db)}`;
+  const shared = await settleRunningPostmaster(pgdata, urlOn, requestedPort, log);
+  if (shared) {
+    const urlFor = urlOn(shared.port);
+    await createDatabaseIfMissing(urlFor('postgres'), database);
+    return { url: urlFor(database), port: shared.port, owned: false, urlFor, stop: () => Promise.resolve() };
+  }
+
+  const port = requestedPort === 0 ? await freePort() : await assertPortFree(requestedPort, pgdata);
+  const urlFor = urlOn(port);
+  const supervisor = new PostgresSupervisor(
+    () => spawnPostgres(bins, pgdata, port, runAs, options.dataDir),
+    urlFor('postgres'),
+    path.join(options.dataDir, 'postgres.log'),
+    port,
+    options.leaveRunningWhileInUse ?? false,
+    log,
+  );
+  await supervisor.start();
   try {
-    await waitUntilReady(child, urlFor('postgres'), path.join(options.dataDir, 'postgres.log'));
     await createDatabaseIfMissing(urlFor('postgres'), database);
   } catch (err) {
-    await stopChild();
-    process.removeListener('exit', killOnExit);
+    await supervisor.stop();
     throw err;
   }
   log(`embedded PostgreSQL ready on 127.0.0.1:${port} (data: ${pgdata})`);
 
-  return {
-    url: urlFor(database),
-    port,
-    urlFor,
-    stop: async () => {
-      process.removeListener('exit', killOnExit);
-      await stopChild();
-    },
+  return { url: urlFor(database), port, owned: true, urlFor, stop: () => supervisor.stop() };
+}
+
+/**
+ * Keeps the PostgreSQL this process spawned running: if it exits while nobody asked it to stop (kill
+ * -9, the OOM killer, a crash), it is started again on the same port, with capped exponential
+ * backoff, forever, so that the server (and any other process pointed at that port) gets its
+ * database back rather than the whole process going down.
+ */
+class PostgresSupervisor {
+  private child: ChildProcess | undefined;
+  private up = false;
+  private stopping = false;
+  private restarting: Promise<void> | undefined;
+  private cancelPause: (() => void) | undefined;
+  // A plain exit (tests, a thrown error) must not leave a postgres behind; kill -9 can, and the next
+  // start finds it.
+  private readonly killOnExit = (): void => {
+    if (this.child && isRunning(this.child)) this.child.kill('SIGINT');
   };
+
+  constructor(
+    private readonly spawnOne: () => ChildProcess,
+    private readonly adminUrl: string,
+    private readonly logFile: string,
+    private readonly port: number,
+    private readonly leaveRunningWhileInUse: boolean,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    process.on('exit', this.killOnExit);
+    try {
+      await this.launch();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.cancelPause?.();
+    process.removeListener('exit', this.killOnExit);
+    const others = this.leaveRunningWhileInUse && this.up ? await otherClientsAtStop(this.adminUrl) : 0;
+    if (others > 0) {
+      this.log(
+        `leaving the embedded PostgreSQL running on 127.0.0.1:${this.port}: ${others} other connection(s) ` +
+          `use it (the next start on this data dir takes it over once nobody does)`,
+      );
+      return;
+    }
+    if (this.child) await stopProcess(this.child);
+    await this.restarting;
+  }
+
+  private async launch(): Promise<void> {
+    const child = this.spawnOne();
+    this.child = child;
+    child.once('exit', (code, signal) => {
+      if (this.child !== child || !this.up || this.stopping) return;
+      this.up = false;
+      this.restarting = this.restartWithBackoff(signal ?? `code ${String(code)}`);
+    });
+    try {
+      await waitUntilReady(child, this.adminUrl, this.logFile);
+    } catch (err) {
+      await stopProcess(child);
+      throw err;
+    }
+    this.up = true;
+  }
+
+  private async restartWithBackoff(exit: string): Promise<void> {
+    this.log(
+      `embedded PostgreSQL exited unexpectedly (${exit}); restarting it on port ${this.port}, ` +
+        `retrying with backoff up to ${RESTART_MAX_DELAY_MS / 1000} s until it is back`,
+    );
+    let delay = RESTART_FIRST_DELAY_MS;
+    let lastFailure: string | undefined;
+    for (let attempt = 1; ; attempt++) {
+      await this.pause(delay);
+      if (this.stopping) return;
+      try {
+        await this.launch();
+        this.log(`embedded PostgreSQL restarted on 127.0.0.1:${this.port} (attempt ${attempt})`);
+        return;
+      } catch (err) {
+        if (this.stopping) return;
+        // Old backends of a killed postmaster hold its shared memory for a moment, and PostgreSQL
+        // refuses to start until they are gone: the same refusal repeated is one state, one line.
+        const reason = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
+        if (reason !== lastFailure)
+          this.log(`restarting the embedded PostgreSQL failed, will retry: ${reason}`);
+        lastFailure = reason;
+        delay = Math.min(delay * 2, RESTART_MAX_DELAY_MS);
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.cancelPause = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
 }
 
 async function locateBinaries(runAs: RunAs | undefined, log: (line: string) => void): Promise<Binaries> {
@@ -238,29 +369,102 @@ function initCluster(
 }
 
 /**
- * After kill -9 of the server, its postgres child lives on as an orphan holding the data dir.
- * Stop it (it is ours: same data dir) so this start can own the cluster; a pid file whose process is
- * gone is simply removed.
+ * After kill -9 of the server, its postgres child lives on as an orphan holding the data dir; another
+ * server on the same data dir finds its postgres running too. Returns its port when other processes
+ * use it: cutting them off to own it would be the outage this start must not cause, so it is used as
+ * it is (and left running on exit). When nobody else uses it, it is stopped and started again rather
+ * than adopted: only a child of this process can be watched and restarted when it exits, and a fresh
+ * start listens on the configured port. A pid file whose process is gone is simply removed.
  */
-async function clearStalePostmaster(pgdata: string, log: (l: string) => void): Promise<void> {
+async function settleRunningPostmaster(
+  pgdata: string,
+  urlOn: (port: number) => (db: string) => string,
+  requestedPort: number,
+  log: (l: string) => void,
+): Promise<{ port: number } | undefined> {
   const pidFile = path.join(pgdata, 'postmaster.pid');
-  let pid: number;
+  let lines: string[];
   try {
-    pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    lines = fs.readFileSync(pidFile, 'utf8').split('\n');
   } catch {
-    return;
+    return undefined;
   }
-  if (Number.isInteger(pid) && pid > 0 && isPostgresOf(pid, pgdata)) {
-    log(`stopping a postgres (pid ${pid}) left running on ${pgdata} by an earlier crash`);
-    process.kill(pid, 'SIGINT');
-    if (!(await waitForExit(pid, STOP_TIMEOUT_MS))) {
-      process.kill(pid, 'SIGQUIT');
-      await waitForExit(pid, STOP_TIMEOUT_MS);
-    }
-  } else {
+  const pid = Number(lines[0]);
+  if (!(Number.isInteger(pid) && pid > 0 && isPostgresOf(pid, pgdata))) {
     log(`removing a stale postmaster.pid from ${pgdata}`);
+    fs.rmSync(pidFile, { force: true });
+    return undefined;
+  }
+
+  const port = Number(lines[3]);
+  const others = Number.isInteger(port) && port > 0 ? await otherClients(urlOn(port)('postgres')) : undefined;
+  if (others !== undefined && others > 0) {
+    if (requestedPort !== 0 && port !== requestedPort) {
+      throw new Error(
+        `The PostgreSQL of ${pgdata} (pid ${pid}) is already running, on port ${port}, and ${others} ` +
+          `other connection(s) use it, but PARLEY_PG_PORT is ${requestedPort}. Set PARLEY_PG_PORT=${port} ` +
+          `to share it, or stop the processes using it first.`,
+      );
+    }
+    log(
+      `reusing the PostgreSQL (pid ${pid}) already running on ${pgdata}, port ${port}: ${others} other ` +
+        `connection(s) use it, so this process will neither restart nor stop it`,
+    );
+    return { port };
+  }
+
+  log(
+    others === undefined
+      ? `stopping a postgres (pid ${pid}) running on ${pgdata} that does not answer`
+      : `stopping a postgres (pid ${pid}) left running on ${pgdata} by an earlier crash; nobody uses it`,
+  );
+  process.kill(pid, 'SIGINT');
+  if (!(await waitForExit(pid, STOP_TIMEOUT_MS))) {
+    process.kill(pid, 'SIGQUIT');
+    await waitForExit(pid, STOP_TIMEOUT_MS);
   }
   fs.rmSync(pidFile, { force: true });
+  return undefined;
+}
+
+/**
+ * Other processes' connections as this process stops: its own were closed just before, but their
+ * backends may take a moment to leave pg_stat_activity, so a count above 0 is asked again briefly.
+ */
+async function otherClientsAtStop(adminUrl: string): Promise<number> {
+  const deadline = performance.now() + 1_000;
+  for (;;) {
+    const others = (await otherClients(adminUrl, 2_000)) ?? 0;
+    if (others === 0 || performance.now() > deadline) return others;
+    await sleep(100);
+  }
+}
+
+/** Client connections to the cluster other than ours (background workers do not count); undefined if it does not answer. */
+async function otherClients(
+  adminUrl: string,
+  answerWithinMs = ORPHAN_ANSWER_MS,
+): Promise<number | undefined> {
+  const deadline = performance.now() + answerWithinMs;
+  while (performance.now() < deadline) {
+    const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2_000 });
+    // A connection that fails after connecting emits 'error'; unheard, it would end the process.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+      );
+      return rows[0]?.n ?? 0;
+    } catch {
+      // Starting up or recovering: ask again.
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    await sleep(250);
+  }
+  return undefined;
 }
 
 function isPostgresOf(pid: number, pgdata: string): boolean {
@@ -288,7 +492,7 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 /** A zombie (exited, not yet reaped by a non-reaping init) holds no data dir: count it as gone. */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch {
@@ -316,6 +520,26 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A fixed port someone else holds would only show as PostgreSQL failing to bind: say so plainly. */
+function assertPortFree(port: number, pgdata: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(
+              `Port ${port} on 127.0.0.1, for the embedded PostgreSQL, is in use by something other than ` +
+                `the PostgreSQL of ${pgdata}. Set PARLEY_PG_PORT to a free port (0: any free port), ` +
+                `or stop what uses it.`,
+            )
+          : err,
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(port)));
+  });
+}
+
 function spawnPostgres(
   bins: Binaries,
   pgdata: string,
@@ -340,27 +564,34 @@ function spawnPostgres(
       '-c',
       'max_connections=300',
     ],
-    { ...runAs, stdio: ['ignore', logFd, logFd], env: { ...process.env, LC_ALL: 'C' } },
+    {
+      ...runAs,
+      stdio: ['ignore', logFd, logFd],
+      env: { ...process.env, LC_ALL: 'C' },
+      // Its own process group: Ctrl-C in a terminal reaches the whole foreground group, and PostgreSQL
+      // must outlive the server's drain (it is stopped after it), not stop under it and be restarted.
+      detached: true,
+    },
   );
   fs.closeSync(logFd);
   return child;
 }
 
-function onceStopper(child: ChildProcess): () => Promise<void> {
-  let stopping: Promise<void> | undefined;
-  return () => {
-    stopping ??= new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGQUIT'), STOP_TIMEOUT_MS);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      // SIGINT = "fast" shutdown: disconnect clients, checkpoint, exit.
-      child.kill('SIGINT');
+function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!isRunning(child)) return resolve();
+    const timer = setTimeout(() => child.kill('SIGQUIT'), STOP_TIMEOUT_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
     });
-    return stopping;
-  };
+    // SIGINT = "fast" shutdown: disconnect clients, checkpoint, exit.
+    child.kill('SIGINT');
+  });
 }
 
 async function waitUntilReady(child: ChildProcess, url: string, logFile: string): Promise<void> {
@@ -368,11 +599,14 @@ async function waitUntilReady(child: ChildProcess, url: string, logFile: string)
   let lastError: unknown;
   while (performance.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
+      // The first line says why (a restart that keeps failing logs it once per distinct reason).
       throw new Error(
-        `PostgreSQL exited during start (code ${String(child.exitCode)}); last log lines:\n${tail(logFile)}`,
+        `PostgreSQL exited during start (${String(child.signalCode ?? child.exitCode)}): ${lastFatal(logFile)}\n` +
+          `last log lines:\n${tail(logFile)}`,
       );
     }
     const client = new pg.Client({ connectionString: url });
+    client.on('error', () => undefined);
     try {
       await client.connect();
       await client.query('SELECT 1');
@@ -387,6 +621,16 @@ async function waitUntilReady(child: ChildProcess, url: string, logFile: string)
   throw new Error(
     `PostgreSQL did not accept connections within ${START_TIMEOUT_MS} ms: ${String(lastError)}\n${tail(logFile)}`,
   );
+}
+
+/** The last FATAL or PANIC message of the log, without its timestamp and pid, which differ every time. */
+function lastFatal(file: string): string {
+  const found = tail(file, 50)
+    .split('\n')
+    .reverse()
+    .map((line) => /\b(?:FATAL|PANIC):\s+(.*)$/.exec(line)?.[1])
+    .find((message) => message !== undefined);
+  return found ?? 'see the log';
 }
 
 function tail(file: string, lines = 20): string {

@@ -5,6 +5,7 @@ import type { TicketChangeKind, TicketStatus } from '../domain/ticket/ticket.enu
 import { MessageEntity } from '../entities/message.entity';
 import { TicketEntity } from '../entities/ticket.entity';
 import type { Logger } from '../observability/logger';
+import { RepeatFilter } from '../observability/repeat-filter';
 import {
   createInProcessTicketEventBus,
   type TicketChangeEvent,
@@ -14,7 +15,9 @@ import {
 const CHANNEL = 'parley_events';
 // NOTIFY payloads are capped at 8,000 bytes; an event travels as ~250 bytes of ids and codes.
 const EVENTS_PER_NOTIFY = 20;
-const RECONNECT_DELAY_MS = 1_000;
+const RECONNECT_BASE_MS = 250;
+const RECONNECT_MAX_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** One event on the wire: ids and codes only; the receiver loads the ticket and message. */
 type WireEvent = [
@@ -34,6 +37,8 @@ type Wire = { t: WireEvent[] } | { a: string } | { s: string } | { r: string[] }
 
 export interface PostgresEventBus extends TicketEventBus {
   start(): Promise<void>;
+  /** Whether the LISTEN connection is up (readiness). */
+  listening(): boolean;
   stop(): Promise<void>;
 }
 
@@ -53,6 +58,9 @@ export function createPostgresEventBus(options: {
   const { em, logger } = options;
   let listener: pg.Client | null = null;
   let stopped = false;
+  let attempts = 0;
+  let reconnectTimer: NodeJS.Timeout | null = null;
+  const repeats = new RepeatFilter(60_000);
   let chain: Promise<void> = Promise.resolve();
   const barriers = new Map<string, () => void>();
 
@@ -107,8 +115,16 @@ export function createPostgresEventBus(options: {
     local.publish(events);
   }
 
+  /**
+   * The LISTEN connection, kept up for as long as the bus runs: a lost connection is replaced with
+   * capped exponential backoff, forever, with one log line per state change. What is committed
+   * while it is down does not reach this process's subscribers (the event stream closes that gap).
+   */
   async function connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: options.databaseUrl });
+    const client = new pg.Client({
+      connectionString: options.databaseUrl,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
     client.on('notification', (message) => {
       if (message.channel !== CHANNEL || !message.payload) return;
       const payload = message.payload;
@@ -116,19 +132,49 @@ export function createPostgresEventBus(options: {
         .then(() => deliver(payload))
         .catch((err: unknown) => logger.error({ err }, 'could not deliver an event'));
     });
-    client.on('error', (err) => {
-      logger.error({ err }, 'event listener connection lost; reconnecting');
+    const lost = (err?: Error): void => {
+      if (listener !== client) return;
+      listener = null;
       void client.end().catch(() => undefined);
-      if (listener === client) listener = null;
-      if (!stopped)
-        setTimeout(
-          () => void connect().catch((e: unknown) => logger.error({ err: e }, 'reconnect failed')),
-          RECONNECT_DELAY_MS,
-        ).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+      if (stopped) return;
+      logger.warn({ err }, 'event listener connection lost; reconnecting');
+      scheduleReconnect();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     listener = client;
+  }
+
+  function scheduleReconnect(): void {
+    if (stopped || reconnectTimer) return;
+    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** attempts);
+    attempts++;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      connect().then(
+        () => {
+          if (listener) logger.info({ attempts }, 'event listener reconnected');
+          attempts = 0;
+        },
+        (err: unknown) => {
+          if (repeats.fresh(err))
+            logger.warn({ err, attempts }, 'event listener could not reconnect; retrying');
+          scheduleReconnect();
+        },
+      );
+    }, delay);
+    reconnectTimer.unref();
   }
 
   return {
@@ -166,8 +212,11 @@ export function createPostgresEventBus(options: {
       await chain;
     },
     start: connect,
+    listening: () => listener !== null,
     async stop() {
       stopped = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      reconnectTimer = null;
       const client = listener;
       listener = null;
       await client?.end().catch(() => undefined);

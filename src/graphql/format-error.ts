@@ -2,20 +2,30 @@ import { randomUUID } from 'node:crypto';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError } from '../domain/errors';
+import type { DatabaseAvailability, DatabaseFault } from '../db/availability';
 import type { Logger } from '../observability/logger';
 
 export interface ErrorFormatterOptions {
   logger: Logger;
   /** Hide internal messages and stack traces from clients. */
   production: boolean;
+  /** Told of every unexpected error: one that says the database is away is SERVICE_UNAVAILABLE. */
+  availability?: Pick<DatabaseAvailability, 'report' | 'retryAfterSeconds'>;
 }
+
+export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
+
+const FAULT_MESSAGES: Readonly<Record<DatabaseFault, string>> = {
+  UNAVAILABLE: 'The database is unavailable; retry shortly',
+  TIMED_OUT: 'The database could not answer in time; retry shortly',
+};
 
 /**
  * One mapping from thrown errors to what clients see, for HTTP and WebSocket alike:
- * domain refusals carry their code; errors GraphQL or Apollo already coded pass through; anything
- * else is a bug, logged with an id the client also gets, so a report can be matched to the log.
+ * domain refusals carry their code; errors GraphQL or Apollo already coded pass through; a database
+ * that is away or too slow is SERVICE_UNAVAILABLE with a retry hint; anything else is a bug, logged with an id the client also gets, so a report can be matched to the log.
  */
-export function createErrorFormatter({ logger, production }: ErrorFormatterOptions) {
+export function createErrorFormatter({ logger, production, availability }: ErrorFormatterOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof DomainError) {
@@ -40,6 +50,16 @@ export function createErrorFormatter({ logger, production }: ErrorFormatterOptio
           ? formatted.message.replace(/ Did you mean .*$/s, '')
           : formatted.message;
       return { ...formatted, message, extensions: { ...extensions, code } };
+    }
+
+    const fault = availability?.report(original) ?? null;
+    if (fault) {
+      return {
+        message: FAULT_MESSAGES[fault],
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: SERVICE_UNAVAILABLE, retryAfterSeconds: availability!.retryAfterSeconds() },
+      };
     }
 
     const errorId = randomUUID();

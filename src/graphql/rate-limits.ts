@@ -77,16 +77,21 @@ function refusal(kind: keyof RateLimits, rate: RateLimit, count: number, retryAf
     );
   }
   const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new GraphQLError(
+  return rateLimited(
     `Too many ${what} for this token (${rate.perSecond}/s, bursts of ${rate.burst}): nothing was done; retry in ${retryAfterSeconds} s.`,
-    {
-      extensions: {
-        code: RATE_LIMITED,
-        retryAfterSeconds,
-        http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
-      },
-    },
+    retryAfterSeconds,
   );
+}
+
+/** RATE_LIMITED with its retry hint, in the error and (on HTTP) as 429 with Retry-After. */
+export function rateLimited(message: string, retryAfterSeconds: number): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: {
+      code: RATE_LIMITED,
+      retryAfterSeconds,
+      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
+    },
+  });
 }
 
 /** The root field names an operation selects, through fragments (a spread cycle is a validation error). */

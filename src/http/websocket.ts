@@ -12,16 +12,23 @@ import type { WebSocketLimits } from '../config/limits';
 import type { Principal } from '../domain/auth/principal';
 import { createContext } from '../graphql/context';
 import type { ErrorFormatter } from '../graphql/format-error';
+import { AuthThrottledError } from '../services/failed-auth.throttle';
+import { clientKey } from './client-address';
 import { serializedOnce } from './shared-payload';
 import type { QueryLimiter } from '../graphql/query-limits';
 import type { MutationRateLimiter } from '../graphql/rate-limits';
 import { sharedSubscribe } from '../graphql/shared-subscribe';
+import type { DatabaseAvailability } from '../db/availability';
 import type { Logger } from '../observability/logger';
 import type { Services } from '../services/services.factory';
 import { serveGraphQLWs } from './ws-transport';
 
 /** graphql-ws close codes beyond the protocol's own: the token was missing, wrong or revoked. */
 export const CLOSE_UNAUTHORIZED = 4401;
+/** A wrong token from an address past its budget of failed authentications (HTTP's 429). */
+export const CLOSE_TOO_MANY_FAILED_AUTHENTICATIONS = 4429;
+/** RFC 6455's "Try Again Later": the database is away; the client should reconnect with backoff. */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 
 export const TOO_MANY_SUBSCRIPTIONS = 'TOO_MANY_SUBSCRIPTIONS';
 
@@ -41,7 +48,8 @@ export interface GraphQLWebSocket {
 /**
  * graphql-ws on the HTTP server's port at /graphql. A connection authenticates once, in
  * connection_init (connectionParams.authorization = "Bearer <token>"); a missing or bad token closes
- * the socket with 4401 before any operation runs.
+ * the socket with 4401 before any operation runs, or with 4429 once its address is past its budget
+ * of failed authentications.
  */
 export function attachGraphQLWebSocket(options: {
   httpServer: Server;
@@ -52,8 +60,23 @@ export function attachGraphQLWebSocket(options: {
   limits: WebSocketLimits;
   limiter: QueryLimiter;
   rateLimiter: MutationRateLimiter;
+  /** Whether the client address is X-Forwarded-For's last entry (see http/client-address.ts). */
+  trustProxy: boolean;
+  /** While the database is away a new socket is told to come back later, not that its token is wrong. */
+  availability: Pick<DatabaseAvailability, 'available' | 'report'>;
 }): GraphQLWebSocket {
-  const { httpServer, schema, services, formatError, logger, limits, limiter, rateLimiter } = options;
+  const {
+    httpServer,
+    schema,
+    services,
+    formatError,
+    logger,
+    limits,
+    limiter,
+    rateLimiter,
+    trustProxy,
+    availability,
+  } = options;
   // A frame over maxPayload closes its socket with 1009 (message too big) before it is buffered whole.
   const wss = new WebSocketServer({
     server: httpServer,
@@ -94,12 +117,28 @@ export function attachGraphQLWebSocket(options: {
       subscribe: sharedSubscribe,
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
+        if (!availability.available()) {
+          ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, 'The database is unavailable; retry shortly');
+          return false;
+        }
         let principal: Principal;
         try {
           principal = await services.auth.authenticate(
             typeof authorization === 'string' ? authorization : undefined,
+            clientKey(ctx.extra.request, trustProxy),
           );
-        } catch {
+        } catch (err) {
+          if (err instanceof AuthThrottledError) {
+            ctx.extra.socket.close(
+              CLOSE_TOO_MANY_FAILED_AUTHENTICATIONS,
+              `Too many failed authentications; retry in ${err.retryAfterSeconds} s`,
+            );
+            return false;
+          }
+          if (availability.report(err)) {
+            ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, 'The database is unavailable; retry shortly');
+            return false;
+          }
           principal = { role: 'ANONYMOUS' };
         }
         if (principal.role === 'ANONYMOUS') {

@@ -1,6 +1,9 @@
-import { Agenda, type AgendaBackend } from 'agenda';
+import { Agenda } from 'agenda';
+import { databaseFault } from '../db/availability';
 import { systemClock, type Clock } from '../domain/clock';
 import type { Logger } from '../observability/logger';
+import { RepeatFilter } from '../observability/repeat-filter';
+import type { AgendaConnection } from './agenda-backend';
 import type { AutomationScheduler } from '../services/scheduler.port';
 import type { Services } from '../services/services.factory';
 import { closeTicketJob } from './close-ticket.job';
@@ -24,26 +27,38 @@ export interface SchedulerOptions {
 // lifetime running after a job, which would otherwise hold a stopping process for minutes.
 const LOCK_LIFETIME_MS = 10_000;
 
+/**
+ * A job that failed because the database was away runs again soon (its due work is still due),
+ * backing off to 30 s; any other failure is not retried here (the sweep looks again every minute).
+ */
+const retryWhileDatabaseAway = ({ attempt, error }: { attempt: number; error: Error }): number | null =>
+  databaseFault(error) ? Math.min(30_000, 500 * 2 ** Math.max(0, attempt - 1)) : null;
+
 /** Agenda behind the AutomationScheduler port, and the job handlers it runs. */
 export class AgendaScheduler implements AutomationScheduler {
   private readonly agenda: Agenda;
   private started = false;
 
   constructor(
-    backend: AgendaBackend,
+    private readonly connection: AgendaConnection,
     private readonly options: SchedulerOptions,
     private readonly logger: Logger,
     /** The services' clock; due times are in its time. */
     private readonly clock: Clock = systemClock,
   ) {
     this.agenda = new Agenda({
-      backend,
+      backend: connection.backend,
+      notificationChannel: connection.notificationChannel,
       name: `parley-${process.pid}`,
       processEvery: options.processEveryMs,
       defaultLockLifetime: LOCK_LIFETIME_MS,
       removeOnComplete: true,
     });
-    this.agenda.on('error', (err: unknown) => this.logger.error({ err }, 'scheduler error'));
+    // While the database is away every poll fails the same way: one line a minute per failure.
+    const repeats = new RepeatFilter(60_000);
+    this.agenda.on('error', (err: unknown) => {
+      if (repeats.fresh(err)) this.logger.error({ err }, 'scheduler error');
+    });
     this.agenda.on('fail', (err: unknown, job: { attrs: { name: string } }) =>
       this.logger.error({ err, job: job.attrs.name }, 'scheduled job failed'),
     );
@@ -51,12 +66,13 @@ export class AgendaScheduler implements AutomationScheduler {
 
   /** Defines the jobs (they call the same service methods a resolver would) and starts processing. */
   async start(services: Services): Promise<void> {
-    const definition = { lockLifetime: LOCK_LIFETIME_MS, concurrency: 20 };
+    const definition = { lockLifetime: LOCK_LIFETIME_MS, concurrency: 20, backoff: retryWhileDatabaseAway };
     this.agenda.define(CLOSE_TICKET_JOB, closeTicketJob(services), definition);
     this.agenda.define(EXPIRE_OFFER_JOB, expireOfferJob(services), definition);
     this.agenda.define(SWEEP_JOB, sweepJob(services, this.logger), {
       lockLifetime: LOCK_LIFETIME_MS,
       concurrency: 1,
+      backoff: retryWhileDatabaseAway,
     });
     await this.agenda.start();
     this.started = true;
@@ -66,9 +82,11 @@ export class AgendaScheduler implements AutomationScheduler {
   }
 
   async stop(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    await this.agenda.stop();
+    if (this.started) {
+      this.started = false;
+      await this.agenda.stop();
+    }
+    await this.connection.close();
   }
 
   /**

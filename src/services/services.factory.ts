@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AuthLimits } from '../config/limits';
 import type { Clock } from '../domain/clock';
 import type { TicketEventBus } from '../events/ticket-event.bus';
 import type { Logger } from '../observability/logger';
@@ -41,11 +42,21 @@ export interface ServiceDeps {
   events: TicketEventBus;
   logger: Logger;
   scheduler: AutomationScheduler;
+  /** Failed authentications per client address and the negative cache; the defaults if absent. */
+  auth?: Pick<AuthLimits, 'failures' | 'negativeCacheMs'>;
 }
 
 /** The one place services are built: the GraphQL context and the job handlers both take them from here. */
-export function createServices({ em, clock, adminToken, events, logger, scheduler }: ServiceDeps): Services {
-  const auth = new AuthService(em, clock, adminToken);
+export function createServices({
+  em,
+  clock,
+  adminToken,
+  events,
+  logger,
+  scheduler,
+  auth: authLimits,
+}: ServiceDeps): Services {
+  const auth = new AuthService(em, clock, adminToken, authLimits);
   // Every change takes one path; its after-commit step runs routing, which claims through it too.
   const afterCommit = new AfterCommit(scheduler, events, (): RouteRequester => routing, logger);
   const changes = new ChangeRunner(em, events, afterCommit);

@@ -69,6 +69,8 @@ describe('the server on its own embedded PostgreSQL data dir', () => {
           ...process.env,
           PORT: '0',
           PARLEY_DATA_DIR: dataDir,
+          // Any free port: a fixed one would collide with another run, or with a developer's npm start.
+          PARLEY_PG_PORT: '0',
           LOG_LEVEL: 'warn',
           NODE_ENV: 'development',
           ADMIN_TOKEN: '',

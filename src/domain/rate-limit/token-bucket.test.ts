@@ -1,4 +1,4 @@
-import { isFull, take, type BucketState } from './token-bucket';
+import { isFull, refund, take, type BucketState } from './token-bucket';
 
 const rate = { perSecond: 10, burst: 3 };
 
@@ -44,5 +44,18 @@ describe('take (token bucket)', () => {
   it('says when a bucket is full again', () => {
     expect(isFull(rate, { tokens: 0, atMs: 0 }, 299)).toBe(false);
     expect(isFull(rate, { tokens: 0, atMs: 0 }, 300)).toBe(true);
+  });
+});
+
+describe('refund', () => {
+  it('gives a taken token back, so taking and refunding leaves the bucket as it was', () => {
+    const taken = take(rate, { tokens: 1, atMs: 0 }, 0);
+    expect(taken.allowed).toBe(true);
+    expect(refund(rate, taken.state, 0)).toEqual({ tokens: 1, atMs: 0 });
+  });
+
+  it('refills first, and never beyond the burst', () => {
+    expect(refund(rate, { tokens: 1.5, atMs: 0 }, 100)).toEqual({ tokens: 3, atMs: 100 });
+    expect(refund(rate, { tokens: 0, atMs: 0 }, 50)).toEqual({ tokens: 1.5, atMs: 50 });
   });
 });

@@ -29,3 +29,10 @@ export function take(rate: BucketRate, state: BucketState | undefined, nowMs: nu
 export function isFull(rate: BucketRate, state: BucketState, nowMs: number): boolean {
   return state.tokens + ((nowMs - state.atMs) * rate.perSecond) / 1000 >= rate.burst;
 }
+
+/** Gives back `amount` tokens taken for something that turned out not to count, up to the burst. */
+export function refund(rate: BucketRate, state: BucketState, nowMs: number, amount = 1): BucketState {
+  const elapsed = Math.max(0, nowMs - state.atMs);
+  const tokens = Math.min(rate.burst, state.tokens + (elapsed * rate.perSecond) / 1000 + amount);
+  return { tokens, atMs: nowMs };
+}
