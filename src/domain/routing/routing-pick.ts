@@ -47,11 +47,16 @@ function ineligibility(ticket: TicketSnapshot, agent: AgentSnapshot): Ineligible
   if (agent.status !== AgentStatus.ONLINE) return { code: 'NOT_ONLINE', status: agent.status };
   if (agent.load >= agent.capacity)
     return { code: 'AT_CAPACITY', load: agent.load, capacity: agent.capacity };
-  const has = new Set(agent.skills.map((s) => s.toLowerCase()));
-  const missing = ticket.requiredSkills.map((s) => s.toLowerCase()).filter((s) => !has.has(s));
+  const missing = missingSkills(agent.skills, ticket.requiredSkills);
   if (missing.length > 0) return { code: 'MISSING_SKILL', skills: missing };
   if (ticket.refusedBy.has(agent.id)) return { code: 'DECLINED_BEFORE' };
   return null;
+}
+
+/** The required skills an agent lacks (compared without regard to case). */
+export function missingSkills(agentSkills: readonly string[], required: readonly string[]): string[] {
+  const has = new Set(agentSkills.map((s) => s.toLowerCase()));
+  return required.map((s) => s.toLowerCase()).filter((s) => !has.has(s));
 }
 
 /**

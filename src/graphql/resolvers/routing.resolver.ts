@@ -30,9 +30,19 @@ const ASSIGNMENT_KINDS = new Set([
 @Resolver()
 export class RoutingResolver {
   @Authorized('ADMIN', 'AGENT')
-  @Query(() => QueueStatsType)
-  async queue(@Ctx() { services }: GraphQLContext): Promise<QueueStatsType> {
-    return QueueStatsType.from(await services.routing.queueStats());
+  @Query(() => QueueStatsType, {
+    description:
+      "The queue figures now: of every waiting ticket, or with channelId of that channel's (agents: those with the channel's required skills).",
+  })
+  async queue(
+    @Arg('channelId', () => ID, {
+      nullable: true,
+      description: 'One channel’s queue; none: the whole queue.',
+    })
+    channelId: string | null | undefined,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<QueueStatsType> {
+    return QueueStatsType.from(await services.routing.queueStats(channelId ?? null));
   }
 
   @Authorized('ADMIN')
@@ -98,14 +108,24 @@ export class RoutingResolver {
 
   @Subscription(() => QueueStatsType, {
     description: 'The queue figures now, then whenever one changes (at most one frame per 100 ms).',
-    subscribe: ({ context }: SubscribeResolverData<unknown, Record<string, never>, GraphQLContext>) => {
+    subscribe: ({
+      args,
+      context,
+    }: SubscribeResolverData<unknown, { channelId?: string | null }, GraphQLContext>) => {
       const { principal, services } = context;
       if (principal.role === 'ANONYMOUS') throw unauthenticated('Sign in first');
       if (principal.role === 'INTEGRATION') throw forbidden('Integrations cannot read the queue');
-      return services.queueStats.subscribe();
+      return services.queueStats.subscribe(args.channelId ?? null);
     },
   })
-  queueStats(@Root() stats: QueueStats): QueueStatsType {
+  queueStats(
+    @Root() stats: QueueStats,
+    @Arg('channelId', () => ID, {
+      nullable: true,
+      description: 'One channel’s queue; none: the whole queue.',
+    })
+    _channelId?: string | null,
+  ): QueueStatsType {
     return QueueStatsType.from(stats);
   }
 }

@@ -4,15 +4,21 @@ import type { QueueStats, RoutingService } from './routing.service';
 
 const MIN_INTERVAL_MS = 100;
 
+/** One watched queue: the whole queue (channelId null) or one channel's. */
+interface Watched {
+  channelId: string | null;
+  subscribers: Set<EventQueue<QueueStats>>;
+  last: string | null;
+}
+
 /**
- * Queue figures for live dashboards: recomputed when a ticket or an agent changes, at most once per
- * 100 ms however large the burst (the first change at once, the rest folded into one trailing
- * recomputation), and pushed to subscribers only when a figure actually changed. It watches the bus
- * only while someone subscribes.
+ * Queue figures for live dashboards, for the whole queue or one channel's: recomputed when a ticket
+ * or an agent changes, at most once per 100 ms however large the burst (the first change at once,
+ * the rest folded into one trailing recomputation), and pushed to a queue's subscribers only when
+ * one of its figures actually changed. It watches the bus only while someone subscribes.
  */
 export class QueueStatsFeed {
-  private readonly subscribers = new Set<EventQueue<QueueStats>>();
-  private last: string | null = null;
+  private readonly queues = new Map<string, Watched>();
   private timer: NodeJS.Timeout | null = null;
   private dirty = false;
   private watchers: AsyncIterableIterator<unknown>[] = [];
@@ -23,16 +29,23 @@ export class QueueStatsFeed {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  /** The current figures first, then every change. */
-  async subscribe(): Promise<AsyncIterableIterator<QueueStats>> {
+  /**
+   * The current figures first, then every change. An unknown channel is refused here (NOT_FOUND),
+   * before anything is watched.
+   */
+  async subscribe(channelId: string | null = null): Promise<AsyncIterableIterator<QueueStats>> {
+    const current = await this.routing.queueStats(channelId);
+    const key = channelId === null ? '' : channelId.toLowerCase();
+    let watched = this.queues.get(key);
+    if (!watched) this.queues.set(key, (watched = { channelId, subscribers: new Set(), last: null }));
     const queue: EventQueue<QueueStats> = new EventQueue(() => {
-      this.subscribers.delete(queue);
-      if (this.subscribers.size === 0) this.stopWatching();
+      watched.subscribers.delete(queue);
+      if (watched.subscribers.size === 0) this.queues.delete(key);
+      if (this.queues.size === 0) this.stopWatching();
     });
-    if (this.subscribers.size === 0) this.startWatching();
-    this.subscribers.add(queue);
-    const current = await this.routing.queueStats();
-    this.last = JSON.stringify(current);
+    if (this.watchers.length === 0) this.startWatching();
+    watched.subscribers.add(queue);
+    watched.last = JSON.stringify(current);
     queue.push(current);
     return queue;
   }
@@ -71,14 +84,18 @@ export class QueueStatsFeed {
   }
 
   private async recompute(): Promise<void> {
-    try {
-      const stats = await this.routing.queueStats();
-      const key = JSON.stringify(stats);
-      if (key === this.last) return;
-      this.last = key;
-      for (const queue of this.subscribers) queue.push(stats);
-    } catch (err) {
-      this.onError(err);
-    }
+    await Promise.all(
+      [...this.queues.values()].map(async (watched) => {
+        try {
+          const stats = await this.routing.queueStats(watched.channelId);
+          const key = JSON.stringify(stats);
+          if (key === watched.last) return;
+          watched.last = key;
+          for (const queue of watched.subscribers) queue.push(stats);
+        } catch (err) {
+          this.onError(err);
+        }
+      }),
+    );
   }
 }

@@ -5,7 +5,9 @@ import { type BatchPick, hasSpareCapacity, pickBatch } from '../../domain/routin
 import { pickAgent, type AgentSnapshot, type Pick } from '../../domain/routing/routing-pick';
 import type { TicketAction } from '../../domain/ticket/ticket-transition';
 import { SYSTEM_ACTOR } from '../../domain/ticket/ticket.enums';
+import { agentFigures } from '../../domain/routing/queue-figures';
 import { AgentEntity } from '../../entities/agent.entity';
+import { ChannelEntity } from '../../entities/channel.entity';
 import { TicketEntity } from '../../entities/ticket.entity';
 import type { Logger } from '../../observability/logger';
 import type { ChangeRunner } from '../changes/change.runner';
@@ -90,15 +92,27 @@ export class RoutingService {
     return loadsOf(this.em.fork(), agentIds.filter(isId));
   }
 
-  async queueStats(): Promise<QueueStats> {
+  /**
+   * The queue figures (docs/domain.md "Routing"): of every waiting ticket, or of one channel's,
+   * with the ONLINE agents who could take them.
+   */
+  async queueStats(channelId: string | null = null): Promise<QueueStats> {
     const em = this.em.fork();
-    const head = await queueHead(em);
+    let requiredSkills: readonly string[] = [];
+    let channel: string | null = null;
+    if (channelId !== null) {
+      const found = await em.findOne(
+        ChannelEntity,
+        { id: requireId('Channel', channelId) },
+        { fields: ['id', 'requiredSkills'] },
+      );
+      if (!found) throw notFound('Channel', channelId);
+      requiredSkills = found.requiredSkills;
+      channel = found.id;
+    }
+    const head = await queueHead(em, channel);
     const online = await loadAgentSnapshots(em, 'ONLINE');
-    return {
-      ...head,
-      agentsOnline: online.length,
-      spareCapacity: online.reduce((sum, a) => sum + Math.max(0, a.capacity - a.load), 0),
-    };
+    return { ...head, ...agentFigures(online, requiredSkills) };
   }
 
   /** No more follow-up runs (the server is stopping). */

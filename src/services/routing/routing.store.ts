@@ -170,12 +170,15 @@ export async function countWaiting(em: EntityManager): Promise<number> {
   return row?.waiting ?? 0;
 }
 
-/** How many tickets wait, and since when the longest-waiting one has. */
+/** How many tickets wait (of one channel, or all), and since when the longest-waiting one has. */
 export async function queueHead(
   em: EntityManager,
+  channelId: string | null = null,
 ): Promise<{ waiting: number; oldestWaitingSince: Date | null }> {
   const [row] = await em.execute<{ waiting: number; oldest: string | Date | null }[]>(
-    `select count(*)::int as waiting, min(waiting_since) as oldest from tickets where ${WAITING}`,
+    `select count(*)::int as waiting, min(waiting_since) as oldest from tickets
+      where ${WAITING}${channelId === null ? '' : ' and channel_id = ?'}`,
+    channelId === null ? [] : [channelId],
   );
   return { waiting: row?.waiting ?? 0, oldestWaitingSince: row?.oldest ? new Date(row.oldest) : null };
 }
