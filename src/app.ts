@@ -22,6 +22,7 @@ import { DatabaseAvailability } from './db/availability';
 import { createContext, type GraphQLContext } from './graphql/context';
 import { createErrorFormatter, SERVICE_UNAVAILABLE } from './graphql/format-error';
 import { operationLogPlugin } from './graphql/plugins/operation-log.plugin';
+import { operationMetricsPlugin } from './graphql/plugins/operation-metrics.plugin';
 import { getSchema } from './graphql/schema';
 import { QueryLimiter } from './graphql/query-limits';
 import { MutationRateLimiter, rateLimited } from './graphql/rate-limits';
@@ -33,14 +34,19 @@ import { graphqlHttpHandler } from './http/graphql-http';
 import { securityHeaders } from './http/security-headers';
 import { applyServerLimits, serverOptions } from './http/server-limits';
 import { healthRoutes } from './http/health.routes';
+import { metricsRoutes } from './http/metrics.routes';
+import { REQUEST_ID_HEADER, requestId } from './http/request-id';
 import { attachGraphQLWebSocket } from './http/websocket';
 import type { Logger } from './observability/logger';
+import { ParleyMetrics } from './observability/metrics.registry';
 import { AuthThrottledError } from './services/failed-auth.throttle';
 import { createServices, type Services } from './services/services.factory';
 
 export interface AppConfig {
   databaseUrl: string;
   adminToken: string;
+  /** Reads GET /metrics besides the admin token (PARLEY_METRICS_TOKEN). */
+  metricsToken?: string;
   nodeEnv: NodeEnv;
   introspection: boolean;
   logger: Logger;
@@ -96,6 +102,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     }),
   );
   const availability = new DatabaseAvailability(config.databaseUrl, logger);
+  const metrics = new ParleyMetrics(clock, logger);
 
   const scheduler = new AgendaScheduler(
     createAgendaConnection(
@@ -109,6 +116,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     { processEveryMs: 1_000, sweepEveryMs: 60_000, ...config.scheduler },
     logger,
     clock,
+    metrics,
   );
   const events =
     (config.eventTransport ?? 'postgres') === 'postgres'
@@ -122,6 +130,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     events: events ?? createInProcessTicketEventBus(),
     logger,
     auth: limits.auth,
+    metrics,
   });
   const schema = await getSchema();
   const formatError = createErrorFormatter({ logger, production, availability });
@@ -136,6 +145,7 @@ export async function createApp(config: AppConfig): Promise<App> {
   const routes: { graphql?: (req: http.IncomingMessage, res: http.ServerResponse) => void } = {};
   const httpServer = http.createServer(serverOptions(limits.http), (req, res) => {
     applySecurityHeaders(res);
+    res.setHeader(REQUEST_ID_HEADER, requestId(req));
     if (applyCors(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0];
     if (routes.graphql && (path === '/graphql' || path === '/graphql/')) routes.graphql(req, res);
@@ -153,6 +163,12 @@ export async function createApp(config: AppConfig): Promise<App> {
     rateLimiter,
     trustProxy: limits.auth.trustProxy,
     availability,
+    metrics,
+  });
+  metrics.watch({
+    webSocket: () => ({ connections: webSocket.connections(), subscriptions: webSocket.subscriptions() }),
+    queue: () => services.routing.queueStats(),
+    databaseAvailable: () => availability.available(),
   });
 
   const apollo = new ApolloServer<GraphQLContext>({
@@ -177,6 +193,7 @@ export async function createApp(config: AppConfig): Promise<App> {
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       operationLogPlugin(logger),
+      operationMetricsPlugin(metrics),
       rateLimitPlugin(rateLimiter),
       serviceUnavailablePlugin(() => availability.retryAfterSeconds()),
     ],
@@ -193,12 +210,19 @@ export async function createApp(config: AppConfig): Promise<App> {
   }
 
   expressApp.use(healthRoutes({ orm, availability, events: events ?? undefined }));
+  expressApp.use(
+    metricsRoutes(metrics, { adminToken: config.adminToken, metricsToken: config.metricsToken }),
+  );
   routes.graphql = graphqlHttpHandler(apollo, {
     bodyLimitBytes: limits.bodyLimitBytes,
     limiter,
     formatError: (error) => formatError(error.toJSON(), error),
     context: async (req) =>
-      createContext(services, await authenticateRequest(services, availability, req, limits.auth.trustProxy)),
+      createContext(
+        services,
+        await authenticateRequest(services, availability, req, limits.auth.trustProxy),
+        { requestId: requestId(req) },
+      ),
   });
 
   let stopping: Promise<void> | undefined;

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   const app = await createApp({
     databaseUrl,
     adminToken: admin.token,
+    metricsToken: config.metricsToken,
     nodeEnv: config.nodeEnv,
     introspection: config.introspection,
     logger,

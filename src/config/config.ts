@@ -18,6 +18,8 @@ export interface Config {
   pgPort: number;
   /** Absent outside production: one is generated and kept in `dataDir`. */
   adminToken: string | undefined;
+  /** Reads GET /metrics and nothing else; absent: only the admin token does. */
+  metricsToken: string | undefined;
   agendaBackend: AgendaBackend;
   mongodbUrl: string | undefined;
   logLevel: LogLevel;
@@ -222,6 +224,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
     throw new ConfigError('ADMIN_TOKEN', `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
   }
+  // A scraper's token guards the same figures from strangers: as hard to guess as the admin's.
+  const metricsToken = optional(env, 'PARLEY_METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError('PARLEY_METRICS_TOKEN', `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+  }
 
   const agendaBackend = oneOf<AgendaBackend>(env, 'AGENDA_BACKEND', ['postgres', 'mongodb'], 'postgres');
   const mongodbUrl = parseUrl(env, 'MONGODB_URL', ['mongodb:', 'mongodb+srv:']);
@@ -236,6 +243,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dataDir: path.resolve(cwd, optional(env, 'PARLEY_DATA_DIR') ?? '.parley-data'),
     pgPort: parsePgPort(env),
     adminToken,
+    metricsToken,
     agendaBackend,
     mongodbUrl,
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),

@@ -10,6 +10,8 @@ import { TicketEntity } from './ticket.entity';
  */
 @Entity({ tableName: 'ticket_events' })
 @Index({ name: 'ticket_events_ticket_id_id_index', properties: ['ticket', 'id'] })
+// docs/domain.md "Dashboards": the SLA_BREACHED events, without reading every event.
+@Index({ name: 'ticket_events_kind_ticket_id_index', properties: ['kind', 'ticket'] })
 export class TicketEventEntity {
   @PrimaryKey({ type: new BigIntType('string'), autoincrement: true })
   id!: string;

@@ -29,6 +29,12 @@ import { TextArrayType } from './text-array.type';
   expression:
     'create index "tickets_queue_index" on "tickets" ("waiting_since") where "status" = \'NEW\' and "offered_to_id" is null',
 })
+// docs/domain.md "Dashboards": ticketStats reads a range of creation times from this index alone.
+@Index({
+  name: 'tickets_stats_index',
+  expression:
+    'create index "tickets_stats_index" on "tickets" ("created_at") include ("id", "channel_id", "style_id", "assignee_id", "priority", "status", "reopen_count", "first_end_user_message_at", "first_agent_reply_at", "last_solved_at")',
+})
 // docs/domain.md "Ticket statuses": a ticket cannot be OPEN, PENDING, ON_HOLD or SOLVED without an assignee.
 @Check({
   name: 'tickets_assignee_required',

@@ -49,6 +49,13 @@ describe('createErrorFormatter', () => {
     },
   );
 
+  it('puts the request id, when the caller knows it, on the error’s log line', () => {
+    const { format, logged } = formatter(true);
+    const error = bug();
+    const out = format(error.toJSON(), error, 'socket-7');
+    expect(logged[0]!.obj).toMatchObject({ errorId: out.extensions?.errorId, requestId: 'socket-7' });
+  });
+
   it('drops field suggestions in production only, and never passes extensions.http on', () => {
     const message = 'Cannot query field "agnets" on type "Query". Did you mean "agents" or "agent"?';
     const error = new GraphQLError(message, {

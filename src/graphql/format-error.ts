@@ -26,7 +26,9 @@ const FAULT_MESSAGES: Readonly<Record<DatabaseFault, string>> = {
  * that is away or too slow is SERVICE_UNAVAILABLE with a retry hint; anything else is a bug, logged with an id the client also gets, so a report can be matched to the log.
  */
 export function createErrorFormatter({ logger, production, availability }: ErrorFormatterOptions) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+  // `requestId`: given where the caller knows it (a WebSocket's connection); over HTTP the
+  // operation's log line pairs its requestId with this errorId.
+  return (formatted: GraphQLFormattedError, error: unknown, requestId?: string): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof DomainError) {
       return {
@@ -63,7 +65,10 @@ export function createErrorFormatter({ logger, production, availability }: Error
     }
 
     const errorId = randomUUID();
-    logger.error({ err: original, errorId, path: formatted.path }, 'unexpected error in a GraphQL operation');
+    logger.error(
+      { err: original, errorId, requestId, path: formatted.path },
+      'unexpected error in a GraphQL operation',
+    );
     return {
       message: production ? 'Internal server error' : formatted.message,
       locations: formatted.locations,

@@ -10,6 +10,7 @@ import { ConversationStyleResolver } from './resolvers/conversation-style.resolv
 import { MessageResolver } from './resolvers/message.resolver';
 import { RoutingSettingsResolver } from './resolvers/routing-settings.resolver';
 import { RoutingResolver } from './resolvers/routing.resolver';
+import { TicketStatsResolver } from './resolvers/ticket-stats.resolver';
 import { TicketSubscriptionResolver } from './resolvers/ticket-subscription.resolver';
 import { EndUserResolver, TicketResolver } from './resolvers/ticket.resolver';
 import { DateTimeScalar } from './scalars';
@@ -29,6 +30,7 @@ export function getSchema(): Promise<GraphQLSchema> {
       RoutingResolver,
       RoutingSettingsResolver,
       TicketResolver,
+      TicketStatsResolver,
       TicketSubscriptionResolver,
     ],
     authChecker,

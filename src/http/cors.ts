@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-const ALLOWED_HEADERS = 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name';
+const ALLOWED_HEADERS =
+  'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id';
+// A page can read the request's id to quote it in a report (http/request-id.ts).
+const EXPOSED_HEADERS = 'x-request-id';
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
 /**
@@ -18,7 +21,10 @@ export function cors(origins: readonly string[]): (req: IncomingMessage, res: Se
     const origin = req.headers.origin;
     const permitted = origin !== undefined && (any || allowed.has(origin));
     if (!any) res.setHeader('vary', 'Origin');
-    if (permitted) res.setHeader('access-control-allow-origin', any ? '*' : origin);
+    if (permitted) {
+      res.setHeader('access-control-allow-origin', any ? '*' : origin);
+      res.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
+    }
     if (req.method !== 'OPTIONS' || req.headers['access-control-request-method'] === undefined) return false;
     if (permitted) {
       res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');

@@ -5,6 +5,7 @@ import {
   parse,
   validate,
   type DocumentNode,
+  type ExecutionArgs,
   type GraphQLSchema,
 } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -14,12 +15,14 @@ import { createContext } from '../graphql/context';
 import type { ErrorFormatter } from '../graphql/format-error';
 import { AuthThrottledError } from '../services/failed-auth.throttle';
 import { clientKey } from './client-address';
+import { REQUEST_ID_HEADER, requestId } from './request-id';
 import { serializedOnce } from './shared-payload';
 import type { QueryLimiter } from '../graphql/query-limits';
 import type { MutationRateLimiter } from '../graphql/rate-limits';
 import { sharedSubscribe } from '../graphql/shared-subscribe';
 import type { DatabaseAvailability } from '../db/availability';
 import type { Logger } from '../observability/logger';
+import type { OperationType, ParleyMetrics } from '../observability/metrics.registry';
 import type { Services } from '../services/services.factory';
 import { serveGraphQLWs } from './ws-transport';
 
@@ -43,6 +46,10 @@ type ConnectionExtra = { principal: Principal };
 
 export interface GraphQLWebSocket {
   dispose(): Promise<void>;
+  /** Open sockets, authenticated or not yet. */
+  connections(): number;
+  /** Subscriptions running on them. */
+  subscriptions(): number;
 }
 
 /**
@@ -64,6 +71,7 @@ export function attachGraphQLWebSocket(options: {
   trustProxy: boolean;
   /** While the database is away a new socket is told to come back later, not that its token is wrong. */
   availability: Pick<DatabaseAvailability, 'available' | 'report'>;
+  metrics?: Pick<ParleyMetrics, 'observeOperation'>;
 }): GraphQLWebSocket {
   const {
     httpServer,
@@ -76,6 +84,7 @@ export function attachGraphQLWebSocket(options: {
     rateLimiter,
     trustProxy,
     availability,
+    metrics,
   } = options;
   // A frame over maxPayload closes its socket with 1009 (message too big) before it is buffered whole.
   const wss = new WebSocketServer({
@@ -83,6 +92,14 @@ export function attachGraphQLWebSocket(options: {
     path: '/graphql',
     maxPayload: limits.maxMessageBytes,
   });
+  // The connection's id (http/request-id.ts) goes back on the 101 answer and on its log lines.
+  wss.on('headers', (headers, request) => headers.push(`${REQUEST_ID_HEADER}: ${requestId(request)}`));
+  // When each operation started, keyed by the arguments onSubscribe hands graphql-ws, which hands
+  // the same object to onOperation.
+  const started = new WeakMap<ExecutionArgs, { at: number; type: OperationType; name?: string }>();
+  // Running subscriptions by socket: a socket's entry goes with the socket, so the count cannot
+  // drift whichever way a subscription ends.
+  const subscriptionsBySocket = new Map<WebSocket, Set<string>>();
 
   // Sockets by the token they signed in with, to close them when it is revoked.
   const socketsByToken = new Map<string, Set<WebSocket>>();
@@ -200,20 +217,61 @@ export function attachGraphQLWebSocket(options: {
           const refusal = rateLimiter.check(principal, document, operation);
           if (refusal) return [refusal];
         }
-        return {
+        const args: ExecutionArgs = {
           schema,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: createContext(services, principal, { longLived: true }),
+          contextValue: createContext(services, principal, {
+            longLived: true,
+            requestId: requestId(ctx.extra.request),
+          }),
         };
+        if (operation) {
+          started.set(args, {
+            at: performance.now(),
+            type: operation.operation,
+            name: operation.name?.value,
+          });
+        }
+        return args;
+      },
+      // A query or mutation has its result here; a subscription has been set up (its lifetime is
+      // not a duration of work, so the histogram takes its start).
+      onOperation: (ctx, id, _payload, args, result) => {
+        const operation = started.get(args);
+        if (!operation) return;
+        metrics?.observeOperation(
+          operation.type,
+          operation.name,
+          (performance.now() - operation.at) / 1000,
+          true,
+        );
+        // A subscription refused by its resolver has a result, not a stream: nothing runs.
+        if (operation.type !== 'subscription' || !(Symbol.asyncIterator in result)) return;
+        const socket = ctx.extra.socket;
+        // Closed while the subscription was set up: its 'close' has gone by, and graphql-ws ends it.
+        if (socket.readyState === socket.CLOSED) return;
+        let ids = subscriptionsBySocket.get(socket);
+        if (!ids) {
+          subscriptionsBySocket.set(socket, (ids = new Set()));
+          socket.once('close', () => subscriptionsBySocket.delete(socket));
+        }
+        ids.add(id);
+      },
+      onComplete: (ctx, id) => {
+        subscriptionsBySocket.get(ctx.extra.socket)?.delete(id);
       },
       // Results without errors are shared by every identical subscription: serialised once.
-      onNext: (_ctx, _id, _payload, _args, result) =>
+      onNext: (ctx, _id, _payload, _args, result) =>
         result.errors
-          ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) }
+          ? {
+              ...result,
+              errors: result.errors.map((e) => formatError(e.toJSON(), e, requestId(ctx.extra.request))),
+            }
           : serializedOnce(result),
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
+      onError: (ctx, _id, _payload, errors) =>
+        errors.map((e) => formatError(e.toJSON(), e, requestId(ctx.extra.request))),
     },
     wss,
     logger,
@@ -224,6 +282,12 @@ export function attachGraphQLWebSocket(options: {
       clearInterval(revalidate);
       stopListening();
       await server.dispose();
+    },
+    connections: () => wss.clients.size,
+    subscriptions: () => {
+      let count = 0;
+      for (const ids of subscriptionsBySocket.values()) count += ids.size;
+      return count;
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { requestId } from './request-id';
 import { expandFrame } from './shared-payload';
 import type { Logger } from '../observability/logger';
 
@@ -29,7 +30,7 @@ export function serveGraphQLWs<
 
   wss.on('connection', (socket, request) => {
     socket.once('error', (err) => {
-      logger.error({ err }, 'WebSocket error');
+      logger.error({ err, requestId: requestId(request) }, 'WebSocket error');
       socket.close(CloseCode.InternalServerError, 'Internal server error');
     });
 
@@ -55,7 +56,7 @@ export function serveGraphQLWs<
         onMessage: (cb) =>
           socket.on('message', (data: Buffer) => {
             cb(data.toString()).catch((err: unknown) => {
-              logger.error({ err }, 'WebSocket message handling failed');
+              logger.error({ err, requestId: requestId(request) }, 'WebSocket message handling failed');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             });
           }),

@@ -1,4 +1,4 @@
-import { Agenda } from 'agenda';
+import { Agenda, type JobWithId } from 'agenda';
 import { databaseFault } from '../db/availability';
 import { systemClock, type Clock } from '../domain/clock';
 import type { Logger } from '../observability/logger';
@@ -31,6 +31,15 @@ const LOCK_LIFETIME_MS = 10_000;
  * A job that failed because the database was away runs again soon (its due work is still due),
  * backing off to 30 s; any other failure is not retried here (the sweep looks again every minute).
  */
+/** Where job lateness is reported (observability/metrics.registry.ts). */
+export interface JobMetrics {
+  jobStarted(job: string, latenessSeconds: number): void;
+}
+
+// Due times of jobs locked but not yet started; a job locked and then released or cancelled
+// leaves its entry behind, so the oldest go past this many.
+const MAX_PENDING_DUE_TIMES = 10_000;
+
 const retryWhileDatabaseAway = ({ attempt, error }: { attempt: number; error: Error }): number | null =>
   databaseFault(error) ? Math.min(30_000, 500 * 2 ** Math.max(0, attempt - 1)) : null;
 
@@ -45,6 +54,7 @@ export class AgendaScheduler implements AutomationScheduler {
     private readonly logger: Logger,
     /** The services' clock; due times are in its time. */
     private readonly clock: Clock = systemClock,
+    metrics?: JobMetrics,
   ) {
     this.agenda = new Agenda({
       backend: connection.backend,
@@ -62,6 +72,36 @@ export class AgendaScheduler implements AutomationScheduler {
     this.agenda.on('fail', (err: unknown, job: { attrs: { name: string } }) =>
       this.logger.error({ err, job: job.attrs.name }, 'scheduled job failed'),
     );
+    if (metrics) this.measureLateness(metrics);
+  }
+
+  /**
+   * By 'start', Agenda has overwritten the job's due time (nextRunAt becomes the next repeat, or
+   * null; lastRunAt is the start itself), so the due time is taken where the processor locks the
+   * job (getNextJobToRun returns it). Both are wall-clock times (see wallTime()).
+   */
+  private measureLateness(metrics: JobMetrics): void {
+    const dueAt = new Map<string, Date>();
+    const repository = this.connection.backend.repository;
+    const lockNext = repository.getNextJobToRun.bind(repository);
+    repository.getNextJobToRun = async (...args) => {
+      const job = await lockNext(...args);
+      if (job?._id !== undefined && job.nextRunAt) {
+        dueAt.set(String(job._id), job.nextRunAt);
+        if (dueAt.size > MAX_PENDING_DUE_TIMES) dueAt.delete(dueAt.keys().next().value!);
+      }
+      return job;
+    };
+    this.agenda.on('start', (job: JobWithId, remote?: boolean) => {
+      // Other processes' starts arrive too (the notification channel): they measure their own.
+      if (remote) return;
+      const id = String(job.attrs._id);
+      const due = dueAt.get(id);
+      dueAt.delete(id);
+      if (!due) return;
+      const started = job.attrs.lastRunAt ?? systemClock.now();
+      metrics.jobStarted(job.attrs.name, (started.getTime() - due.getTime()) / 1000);
+    });
   }
 
   /** Defines the jobs (they call the same service methods a resolver would) and starts processing. */

@@ -15,7 +15,9 @@ import { AfterCommit, type RouteRequester } from './changes/after-commit';
 import { ChangeRunner } from './changes/change.runner';
 import { RoutingSettingsService } from './routing-settings.service';
 import { RoutingService } from './routing/routing.service';
+import type { ServiceMetrics } from './metrics.port';
 import type { AutomationScheduler } from './scheduler.port';
+import { TicketStatsService } from './stats/ticket-stats.service';
 import { TicketService } from './ticket.service';
 
 export interface Services {
@@ -29,6 +31,8 @@ export interface Services {
   offers: OfferService;
   tickets: TicketService;
   messages: MessageService;
+  /** Dashboards' aggregates (docs/domain.md "Dashboards"). */
+  ticketStats: TicketStatsService;
   /** Where committed ticket changes are published and subscriptions read them. */
   events: TicketEventBus;
   queueStats: QueueStatsFeed;
@@ -44,6 +48,8 @@ export interface ServiceDeps {
   scheduler: AutomationScheduler;
   /** Failed authentications per client address and the negative cache; the defaults if absent. */
   auth?: Pick<AuthLimits, 'failures' | 'negativeCacheMs'>;
+  /** Where routing runs are reported; nowhere if absent. */
+  metrics?: ServiceMetrics;
 }
 
 /** The one place services are built: the GraphQL context and the job handlers both take them from here. */
@@ -55,12 +61,13 @@ export function createServices({
   logger,
   scheduler,
   auth: authLimits,
+  metrics,
 }: ServiceDeps): Services {
   const auth = new AuthService(em, clock, adminToken, authLimits);
   // Every change takes one path; its after-commit step runs routing, which claims through it too.
   const afterCommit = new AfterCommit(scheduler, events, (): RouteRequester => routing, logger);
   const changes = new ChangeRunner(em, events, afterCommit);
-  const routing = new RoutingService(em, clock, changes, logger);
+  const routing = new RoutingService(em, clock, changes, logger, metrics);
   return {
     auth,
     tokens: new ApiTokenService(em, clock, auth, events),
@@ -72,6 +79,7 @@ export function createServices({
     routingSettings: new RoutingSettingsService(em, clock),
     tickets: new TicketService(em, clock, changes),
     messages: new MessageService(em, clock, changes),
+    ticketStats: new TicketStatsService(em),
     events,
     queueStats: new QueueStatsFeed(routing, events, (err) =>
       logger.error({ err }, 'queue figures could not be computed'),

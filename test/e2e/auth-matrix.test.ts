@@ -34,6 +34,7 @@ import {
   TicketChannelTokensDocument,
   TicketDocument,
   TicketsDocument,
+  TicketStatsDocument,
   UpdateAgentDocument,
   UpdateChannelDocument,
   UpdateConversationStyleDocument,
@@ -263,6 +264,12 @@ const HTTP_CASES: AnyHttpCase[] = [
     field: 'routingPreview',
     variables: () => ({ ticketId: f.ticketId }),
     allowed: ['admin'],
+  }),
+  http(TicketStatsDocument)({
+    field: 'ticketStats',
+    variables: () => ({ input: { from: '2026-01-01T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z' } }),
+    allowed: ['admin'],
+    check: (d) => expect(d.ticketStats).toHaveLength(1),
   }),
   http(TicketDocument)({
     field: 'ticket',

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { createApp, type App } from '../../src/app';
 import type { Limits } from '../../src/config/limits';
 import { ManualClock, type Clock } from '../../src/domain/clock';
-import { createLogger } from '../../src/observability/logger';
+import { createLogger, type Logger } from '../../src/observability/logger';
 import { GraphQLClient } from './graphql-client';
 import { createTestDatabase, snapshotDatabase, type TestDatabase } from './test-database';
 
@@ -33,6 +33,9 @@ export async function startTestApp<C extends Clock = ManualClock>(
     limits?: Partial<Limits>;
     /** 'test' unless a test checks what production hides. */
     nodeEnv?: 'test' | 'production';
+    /** Silent unless LOG_LEVEL says otherwise; a test reading the log passes its own. */
+    logger?: Logger;
+    metricsToken?: string;
   } = {},
 ): Promise<TestApp<C>> {
   const db = options.db ?? (await createTestDatabase());
@@ -42,7 +45,8 @@ export async function startTestApp<C extends Clock = ManualClock>(
     adminToken: TEST_ADMIN_TOKEN,
     nodeEnv: options.nodeEnv ?? 'test',
     introspection: options.nodeEnv !== 'production',
-    logger: createLogger((process.env.LOG_LEVEL as 'silent' | undefined) ?? 'silent'),
+    logger: options.logger ?? createLogger((process.env.LOG_LEVEL as 'silent' | undefined) ?? 'silent'),
+    metricsToken: options.metricsToken,
     clock,
     scheduler: options.scheduler,
     eventTransport: options.eventTransport,

@@ -12,6 +12,7 @@ import { TicketEntity } from '../../entities/ticket.entity';
 import type { Logger } from '../../observability/logger';
 import type { ChangeRunner } from '../changes/change.runner';
 import type { ChangeTransaction } from '../changes/change-transaction';
+import { noServiceMetrics, type ServiceMetrics } from '../metrics.port';
 import { isId, requireId } from '../ids';
 import { RoutingRunner } from './routing-runner';
 import {
@@ -52,7 +53,7 @@ export interface RoutingPreview {
  * slip in between count and claim.
  */
 export class RoutingService {
-  private readonly runner = new RoutingRunner(() => this.runOnce());
+  private readonly runner = new RoutingRunner(() => this.timedRun());
   private retryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -61,6 +62,7 @@ export class RoutingService {
     private readonly clock: Clock,
     private readonly changes: ChangeRunner,
     private readonly logger: Logger,
+    private readonly metrics: ServiceMetrics = noServiceMetrics,
   ) {}
 
   /** Places as many waiting tickets as agents can take; resolves when a run after this call has ended. */
@@ -134,6 +136,15 @@ export class RoutingService {
       this.routeQueue().catch((err: unknown) => this.logger.error({ err }, 'routing run failed'));
     }, SKIPPED_RETRY_MS);
     this.retryTimer.unref();
+  }
+
+  private async timedRun(): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.runOnce();
+    } finally {
+      this.metrics.routingRun((performance.now() - started) / 1000);
+    }
   }
 
   /**
