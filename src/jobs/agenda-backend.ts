@@ -49,9 +49,16 @@ export function createAgendaConnection(storage: AgendaStorage, logger: Logger): 
     };
   }
   const pool = new pg.Pool({ connectionString: storage.databaseUrl, max: 5, connectionTimeoutMillis: 5_000 });
-  pool.on('error', (err) =>
-    logger.warn({ err, component: 'agenda' }, 'an idle scheduler connection was lost'),
-  );
+  // A lost connection reports on every attempt; the state changes below say what happens.
+  const repeats = new RepeatFilter(60_000);
+  const lost = (err: Error): void => {
+    if (repeats.fresh(err)) logger.warn({ err, component: 'agenda' }, 'a scheduler connection was lost');
+  };
+  pool.on('error', lost);
+  // pg-pool listens for errors only on idle clients. The backend holds clients between statements
+  // (its transactions, the LISTEN connection), and a connection terminated then emits 'error' on
+  // the client itself: with no listener, that would end the process.
+  pool.on('connect', (client) => client.on('error', lost));
   const channel = new BackoffNotificationChannel({ pool, reconnect: CHANNEL_RECONNECT });
   let lastState: string | null = null;
   channel.on('stateChange', (state: string) => {
@@ -59,8 +66,6 @@ export function createAgendaConnection(storage: AgendaStorage, logger: Logger): 
     lastState = state;
     logger.info({ component: 'agenda', state }, 'scheduler notification channel');
   });
-  // A lost connection reports on every attempt; the state changes above say what happens.
-  const repeats = new RepeatFilter(60_000);
   channel.on('error', (err: Error) => {
     if (repeats.fresh(err))
       logger.warn({ err, component: 'agenda' }, 'scheduler notification channel failed');

@@ -71,7 +71,8 @@ function parseLabels(text: string, index: number): Record<string, string> {
 function parseValue(text: string): number {
   if (text === '+Inf') return Infinity;
   if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  // Prometheus reads special values case-insensitively, and prom-client writes NaN as "Nan".
+  if (text.toLowerCase() === 'nan') return NaN;
   const value = Number(text);
   if (Number.isNaN(value)) throw new Error(`not a sample value: ${text}`);
   return value;
