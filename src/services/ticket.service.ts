@@ -143,10 +143,7 @@ export class TicketService {
         { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
       if (!ticket) return false;
-      const result = await change.decide(ticket, { type: 'CLOSE_DUE', solvedAt }, SYSTEM_ACTOR, now);
-      if (!result.ok) return false;
-      await change.apply(ticket, result, SYSTEM_ACTOR, now);
-      return true;
+      return change.tryChange(ticket, { type: 'CLOSE_DUE', solvedAt }, SYSTEM_ACTOR, now);
     });
     return value;
   }

@@ -74,6 +74,18 @@ export class ChangeTransaction {
   }
 
   /**
+   * decide() and apply() for the system's own changes (jobs, routing, withdrawals), which may find
+   * the moment has passed: a refusal changes nothing and returns false, so a duplicate or stale run
+   * is a no-op.
+   */
+  async tryChange(ticket: TicketEntity, action: TicketAction, actor: Actor, now: Date): Promise<boolean> {
+    const result = await this.decide(ticket, action, actor, now);
+    if (!result.ok) return false;
+    await this.apply(ticket, result, actor, now);
+    return true;
+  }
+
+  /**
    * Applies a decided transition to the ticket and records it. Effects that belong in the
    * transaction are carried out here; the rest, and what the change implies for routing and the
    * scheduler, wait for the commit.
@@ -137,8 +149,7 @@ export class ChangeTransaction {
         { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
       );
       for (const ticket of offered) {
-        const result = await this.decide(ticket, { type: 'WITHDRAW_OFFER' }, SYSTEM_ACTOR, now);
-        if (result.ok) await this.apply(ticket, result, SYSTEM_ACTOR, now);
+        await this.tryChange(ticket, { type: 'WITHDRAW_OFFER' }, SYSTEM_ACTOR, now);
       }
     }
     this.after({ type: 'AGENT_CHANGED', agentId: agent.id }, { type: 'ROUTE' });

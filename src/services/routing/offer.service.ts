@@ -54,10 +54,7 @@ export class OfferService {
         { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
       );
       if (!ticket || ticket.offeredTo?.id !== agentId) return false;
-      const result = await change.decide(ticket, { type: 'EXPIRE_OFFER' }, SYSTEM_ACTOR, now);
-      if (!result.ok) return false;
-      await change.apply(ticket, result, SYSTEM_ACTOR, now);
-      return true;
+      return change.tryChange(ticket, { type: 'EXPIRE_OFFER' }, SYSTEM_ACTOR, now);
     });
     return value;
   }

@@ -205,11 +205,7 @@ export class RoutingService {
             agentId,
             expiresAt: new Date(now.getTime() + settings.offerTimeoutSeconds * 1000),
           };
-      const ticket = tickets.get(ticketId)!;
-      const decided = await change.decide(ticket, action, SYSTEM_ACTOR, now);
-      if (!decided.ok) continue;
-      await change.apply(ticket, decided, SYSTEM_ACTOR, now);
-      claimed++;
+      if (await change.tryChange(tickets.get(ticketId)!, action, SYSTEM_ACTOR, now)) claimed++;
     }
     return claimed;
   }
