@@ -3,6 +3,7 @@ import { Migration20261127000000_foundation } from './Migration20261127000000_fo
 import { Migration20261127100000_conversations } from './Migration20261127100000_conversations';
 import { Migration20261127200000_routing } from './Migration20261127200000_routing';
 import { Migration20261201000000_ticket_stats } from './Migration20261201000000_ticket_stats';
+import { Migration20261201100000_event_stream } from './Migration20261201100000_event_stream';
 
 /** Every migration, in order. Add new ones here too: the ORM is given this list, not a folder glob. */
 export const migrationsList: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127100000_conversations', class: Migration20261127100000_conversations },
   { name: 'Migration20261127200000_routing', class: Migration20261127200000_routing },
   { name: 'Migration20261201000000_ticket_stats', class: Migration20261201000000_ticket_stats },
+  { name: 'Migration20261201100000_event_stream', class: Migration20261201100000_event_stream },
 ];

@@ -8,7 +8,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import { GraphQLError } from 'graphql';
-import type { AgendaBackend as AgendaBackendKind, EventTransport, NodeEnv } from './config/config';
+import type { AgendaBackend as AgendaBackendKind, NodeEnv } from './config/config';
 import { defaultLimits, type Limits } from './config/limits';
 import { type Clock, systemClock } from './domain/clock';
 import { DomainError } from './domain/errors';
@@ -16,7 +16,6 @@ import { migrate } from './db/migrate';
 import { createAgendaConnection } from './jobs/agenda-backend';
 import { AgendaScheduler, type SchedulerOptions } from './jobs/agenda.scheduler';
 import { createPostgresEventBus } from './events/postgres-event.bus';
-import { createInProcessTicketEventBus } from './events/ticket-event.bus';
 import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts, ormConfig, timeoutOptions } from './db/orm.config';
 import { DatabaseAvailability } from './db/availability';
 import { createContext, type GraphQLContext } from './graphql/context';
@@ -53,11 +52,6 @@ export interface AppConfig {
   clock?: Clock;
   /** Where scheduled jobs live; the same PostgreSQL by default. */
   agenda?: { kind: AgendaBackendKind; mongodbUrl?: string };
-  /**
-   * How ticket events reach subscribers: through PostgreSQL LISTEN/NOTIFY (any process's change
-   * reaches every process's subscribers; the default), or in this process only.
-   */
-  eventTransport?: EventTransport;
   /** Agenda's polling interval and the sweep's period (defaults: 1 s and 60 s). */
   scheduler?: Partial<SchedulerOptions>;
   /** Query, body, CORS, WebSocket and rate limits; each part given replaces its default. */
@@ -118,19 +112,17 @@ export async function createApp(config: AppConfig): Promise<App> {
     clock,
     metrics,
   );
-  const events =
-    (config.eventTransport ?? 'postgres') === 'postgres'
-      ? createPostgresEventBus({ databaseUrl: config.databaseUrl, em: orm.em, logger })
-      : null;
+  const events = createPostgresEventBus({ databaseUrl: config.databaseUrl, em: orm.em, logger });
   const services = createServices({
     scheduler,
     em: orm.em,
     clock,
     adminToken: config.adminToken,
-    events: events ?? createInProcessTicketEventBus(),
+    events,
     logger,
     auth: limits.auth,
     metrics,
+    subscriberBuffer: limits.webSocket.subscriberBuffer,
   });
   const schema = await getSchema();
   const formatError = createErrorFormatter({ logger, production, availability });
@@ -200,16 +192,16 @@ export async function createApp(config: AppConfig): Promise<App> {
   });
   await apollo.start();
   try {
-    await events?.start();
+    await events.start();
     await scheduler.start(services);
   } catch (err) {
     await apollo.stop();
-    await events?.stop();
+    await events.stop();
     await orm.close();
     throw err;
   }
 
-  expressApp.use(healthRoutes({ orm, availability, events: events ?? undefined }));
+  expressApp.use(healthRoutes({ orm, availability, events }));
   expressApp.use(
     metricsRoutes(metrics, { adminToken: config.adminToken, metricsToken: config.metricsToken }),
   );
@@ -246,7 +238,7 @@ export async function createApp(config: AppConfig): Promise<App> {
         await apollo.stop();
         services.routing.stop();
         await scheduler.stop();
-        await events?.stop();
+        await events.stop();
         availability.stop();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await orm.close();

@@ -41,7 +41,6 @@ async function main(): Promise<void> {
     introspection: config.introspection,
     logger,
     agenda: { kind: config.agendaBackend, mongodbUrl: config.mongodbUrl },
-    eventTransport: config.eventTransport,
     limits: config.limits,
     databaseTimeouts: config.databaseTimeouts,
   }).catch(async (err: unknown) => {

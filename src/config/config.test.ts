@@ -21,7 +21,6 @@ describe('loadConfig', () => {
       mongodbUrl: undefined,
       logLevel: 'info',
       introspection: true,
-      eventTransport: 'postgres',
       limits: defaultLimits(false),
       databaseTimeouts: DEFAULT_DATABASE_TIMEOUTS,
     });
@@ -41,7 +40,6 @@ describe('loadConfig', () => {
         MONGODB_URL: 'mongodb://mongo:27017/parley',
         LOG_LEVEL: 'warn',
         PARLEY_INTROSPECTION: 'true',
-        PARLEY_EVENT_TRANSPORT: 'memory',
       }),
     ).toEqual({
       nodeEnv: 'production',
@@ -55,7 +53,6 @@ describe('loadConfig', () => {
       mongodbUrl: 'mongodb://mongo:27017/parley',
       logLevel: 'warn',
       introspection: true,
-      eventTransport: 'memory',
       limits: defaultLimits(true),
       databaseTimeouts: DEFAULT_DATABASE_TIMEOUTS,
     });
@@ -122,7 +119,12 @@ describe('loadConfig', () => {
       },
       bodyLimitBytes: 65536,
       corsOrigins: ['https://app.example.com', 'http://localhost:3000'],
-      webSocket: { initTimeoutMs: 1000, maxMessageBytes: 8192, maxSubscriptions: 10 },
+      webSocket: {
+        initTimeoutMs: 1000,
+        maxMessageBytes: 8192,
+        maxSubscriptions: 10,
+        subscriberBuffer: 1_000,
+      },
       rateLimits: {
         messages: { perSecond: 250, burst: 2500 },
         mutations: { perSecond: 5, burst: 20 },
@@ -188,7 +190,6 @@ describe('loadConfig', () => {
     [{ MONGODB_URL: 'http://mongo' }, 'MONGODB_URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ PARLEY_INTROSPECTION: 'maybe' }, 'PARLEY_INTROSPECTION'],
-    [{ PARLEY_EVENT_TRANSPORT: 'kafka' }, 'PARLEY_EVENT_TRANSPORT'],
     [{ PARLEY_MAX_QUERY_DEPTH: '0' }, 'PARLEY_MAX_QUERY_DEPTH'],
     [{ PARLEY_MAX_QUERY_COST: 'lots' }, 'PARLEY_MAX_QUERY_COST'],
     [{ PARLEY_BODY_LIMIT_BYTES: '1e6' }, 'PARLEY_BODY_LIMIT_BYTES'],

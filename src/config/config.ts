@@ -4,7 +4,6 @@ import { defaultLimits, type HttpServerLimits, type Limits, type RateLimit } fro
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type AgendaBackend = 'postgres' | 'mongodb';
-export type EventTransport = 'postgres' | 'memory';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** Everything the process reads from its environment, validated once at start. */
@@ -25,7 +24,6 @@ export interface Config {
   logLevel: LogLevel;
   introspection: boolean;
   /** postgres: LISTEN/NOTIFY, every process's subscribers see every change; memory: this process only. */
-  eventTransport: EventTransport;
   limits: Limits;
   /** Deadlines on the serving database pool (db/orm.config.ts). */
   databaseTimeouts: DatabaseTimeouts;
@@ -199,6 +197,7 @@ function loadLimits(env: Env, production: boolean): Limits {
       initTimeoutMs: parseCount(env, 'PARLEY_WS_INIT_TIMEOUT_MS', d.webSocket.initTimeoutMs),
       maxMessageBytes: parseCount(env, 'PARLEY_WS_MAX_MESSAGE_BYTES', d.webSocket.maxMessageBytes),
       maxSubscriptions: parseCount(env, 'PARLEY_WS_MAX_SUBSCRIPTIONS', d.webSocket.maxSubscriptions),
+      subscriberBuffer: parseCount(env, 'PARLEY_WS_SUBSCRIBER_BUFFER', d.webSocket.subscriberBuffer),
     },
     rateLimits: {
       messages: parseRateLimit(env, 'PARLEY_RATE_LIMIT_MESSAGES', d.rateLimits.messages),
@@ -248,7 +247,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     mongodbUrl,
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     introspection: parseBoolean(env, 'PARLEY_INTROSPECTION', !production),
-    eventTransport: oneOf<EventTransport>(env, 'PARLEY_EVENT_TRANSPORT', ['postgres', 'memory'], 'postgres'),
     limits: loadLimits(env, production),
     databaseTimeouts: {
       statementTimeoutMs: parseCount(

@@ -22,6 +22,11 @@ export interface WebSocketLimits {
   maxMessageBytes: number;
   /** Active subscriptions per socket; one more is refused (an error for that operation only). */
   maxSubscriptions: number;
+  /**
+   * Changes held for one subscription whose client is not reading; one more ends it with LAGGING
+   * (docs/domain.md "The event stream"), so a stalled client cannot grow the server's memory.
+   */
+  subscriberBuffer: number;
 }
 
 /** A token bucket: `perSecond` refill, `burst` capacity. */
@@ -90,6 +95,7 @@ export const DEFAULT_WEBSOCKET_LIMITS: WebSocketLimits = {
   initTimeoutMs: 3_000,
   maxMessageBytes: 64 * 1024,
   maxSubscriptions: 100,
+  subscriberBuffer: 1_000,
 };
 
 /**

@@ -3,7 +3,13 @@
  * Domain and service code throw these; the GraphQL adapter copies `code` into extensions.code.
  */
 export type DomainErrorCode =
-  'BAD_USER_INPUT' | 'ILLEGAL_TRANSITION' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
+  | 'BAD_USER_INPUT'
+  | 'ILLEGAL_TRANSITION'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  // A subscription ended because its subscriber stopped reading (docs/domain.md "The event stream").
+  | 'LAGGING';
 
 export class DomainError extends Error {
   constructor(
@@ -11,6 +17,8 @@ export class DomainError extends Error {
     message: string,
     /** The input field at fault, when there is one (e.g. "input.email"). */
     readonly field?: string,
+    /** More for the client, copied into extensions (e.g. where a LAGGING subscriber resumes). */
+    readonly details?: Readonly<Record<string, string | number>>,
   ) {
     super(message);
     this.name = 'DomainError';

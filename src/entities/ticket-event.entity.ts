@@ -4,12 +4,16 @@ import { MessageEntity } from './message.entity';
 import { TicketEntity } from './ticket.entity';
 
 /**
- * The ticket event log: one row per change, written in the change's transaction. Ids come from one
- * sequence, so they increase globally; a ticket's events are written under its row lock, so its
- * ids also follow commit order. Metrics fold over it; publishing and later replays read it.
+ * The ticket event log: one row per change, written in the change's transaction by the log store
+ * (events/event-log.store.ts), the one ordered stream every delivery reads (docs/domain.md "The
+ * event stream"). A row's position is (streamXid, id). Ids come from one sequence; a ticket's
+ * events are written under its row lock, so its ids follow commit order. Metrics fold over it.
  */
 @Entity({ tableName: 'ticket_events' })
 @Index({ name: 'ticket_events_ticket_id_id_index', properties: ['ticket', 'id'] })
+@Index({ name: 'ticket_events_stream_index', properties: ['streamXid', 'id'] })
+// An integration's catch-up read: its channel's changes in stream order.
+@Index({ name: 'ticket_events_channel_stream_index', properties: ['channelId', 'streamXid', 'id'] })
 // docs/domain.md "Dashboards": the SLA_BREACHED events, without reading every event.
 @Index({ name: 'ticket_events_kind_ticket_id_index', properties: ['kind', 'ticket'] })
 export class TicketEventEntity {
@@ -46,4 +50,26 @@ export class TicketEventEntity {
 
   @Property({ type: 'timestamptz' })
   at!: Date;
+
+  /**
+   * The first half of the position: at least the writing transaction's id and at least the
+   * ticket's previous change's (set by the log store's insert, never by the ORM).
+   */
+  @Property({ type: 'string', columnType: 'xid8' })
+  streamXid!: string;
+
+  /** The ticket's status right after this change (filters match on it). */
+  @Enum({ items: () => TicketStatus, nativeEnumName: 'ticket_status' })
+  status!: TicketStatus;
+
+  /** The ticket's assignee right after this change. */
+  @Property({ type: 'uuid', nullable: true })
+  assigneeId: string | null = null;
+
+  /** The ticket's channel and requester (they never change), so the log is read on its own. */
+  @Property({ type: 'uuid' })
+  channelId!: string;
+
+  @Property({ type: 'uuid' })
+  requesterId!: string;
 }

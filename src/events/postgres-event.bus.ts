@@ -1,245 +1,143 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import type { TicketChangeKind, TicketStatus } from '../domain/ticket/ticket.enums';
-import { MessageEntity } from '../entities/message.entity';
-import { TicketEntity } from '../entities/ticket.entity';
 import type { Logger } from '../observability/logger';
-import { RepeatFilter } from '../observability/repeat-filter';
-import {
-  createInProcessTicketEventBus,
-  type TicketChangeEvent,
-  type TicketEventBus,
-} from './ticket-event.bus';
+import { committedHead, queryOn } from './event-log.store';
+import { loadChanges } from './change-loader';
+import { EventTail } from './event-tail';
+import { StreamConnection } from './stream-connection';
+import { LocalFanOut, type TicketEventBus } from './ticket-event.bus';
 
-const CHANNEL = 'parley_events';
-// NOTIFY payloads are capped at 8,000 bytes; an event travels as ~250 bytes of ids and codes.
-const EVENTS_PER_NOTIFY = 20;
-const RECONNECT_BASE_MS = 250;
-const RECONNECT_MAX_MS = 30_000;
-const CONNECT_TIMEOUT_MS = 5_000;
+/** Wake-ups: "the log has grown", sent after a commit, never inside one. */
+const WAKE_CHANNEL = 'parley_wake';
+/** Announcements that are not ticket changes: agent changes, revoked tokens, settle markers. */
+const ANNOUNCE_CHANNEL = 'parley_events';
+// Wake-ups are a shortcut; this poll is the guarantee when one is missed.
+const POLL_MS = 1_000;
 
-/** One event on the wire: ids and codes only; the receiver loads the ticket and message. */
-type WireEvent = [
-  id: string,
-  kind: TicketChangeKind,
-  atMs: number,
-  agentId: string | null,
-  status: TicketStatus,
-  assigneeId: string | null,
-  ticketId: string,
-  channelId: string,
-  requesterId: string,
-  messageId: string | null,
-];
-
-type Wire = { t: WireEvent[] } | { a: string } | { s: string } | { r: string[] };
+type Announcement = { a: string } | { s: string } | { r: string[] };
 
 export interface PostgresEventBus extends TicketEventBus {
   start(): Promise<void>;
-  /** Whether the LISTEN connection is up (readiness). */
+  /** Whether the stream's connection is up (readiness). */
   listening(): boolean;
   stop(): Promise<void>;
 }
 
 /**
- * Ticket events across processes through PostgreSQL LISTEN/NOTIFY. The NOTIFY is sent inside the
- * transaction that made the change, so PostgreSQL delivers it only if that transaction commits, and
- * delivers notifications in commit order. Every process, the writer included, receives through its
- * LISTEN connection and handles notifications one at a time, so each subscriber sees changes in
- * commit order, whichever process made them.
+ * The event stream of one process (docs/domain.md "The event stream"). Every change reaches this
+ * process's listeners from the log, through its tail, in the stream's one order; nothing is sent
+ * inside a writing transaction (PostgreSQL serialises the commits of transactions that NOTIFY).
+ * After a commit, this process wakes its own tail at once and sends the other processes one
+ * wake-up NOTIFY, at most one in flight at a time however many commits there are.
  */
 export function createPostgresEventBus(options: {
   databaseUrl: string;
   em: EntityManager;
   logger: Logger;
 }): PostgresEventBus {
-  const local = createInProcessTicketEventBus();
   const { em, logger } = options;
-  let listener: pg.Client | null = null;
-  let stopped = false;
-  let attempts = 0;
-  let reconnectTimer: NodeJS.Timeout | null = null;
-  const repeats = new RepeatFilter(60_000);
-  let chain: Promise<void> = Promise.resolve();
+  const fanOut = new LocalFanOut();
+  const processId = randomUUID();
   const barriers = new Map<string, () => void>();
+  let poll: NodeJS.Timeout | null = null;
+  let hinting = false;
+  let hintAgain = false;
 
-  async function deliver(payload: string): Promise<void> {
-    const wire = JSON.parse(payload) as Wire;
+  const connection = new StreamConnection({
+    databaseUrl: options.databaseUrl,
+    channels: [WAKE_CHANNEL, ANNOUNCE_CHANNEL],
+    logger,
+    onNotification(channel, payload) {
+      if (channel === WAKE_CHANNEL) {
+        if (payload !== processId) tail.wake();
+      } else if (channel === ANNOUNCE_CHANNEL) {
+        announced(payload);
+      }
+    },
+    // Whatever committed while the connection was down is in the log: read it now.
+    onConnected: () => tail.wake(),
+  });
+  const tail = new EventTail({
+    query: connection.query,
+    fanOut,
+    load: (changes) => loadChanges(em, changes),
+    logger,
+  });
+
+  function announced(payload: string): void {
+    const wire = JSON.parse(payload) as Announcement;
     if ('s' in wire) {
       barriers.get(wire.s)?.();
       barriers.delete(wire.s);
-      return;
+    } else if ('a' in wire) {
+      fanOut.publishAgentChanged(wire.a);
+    } else {
+      fanOut.publishTokensRevoked(wire.r);
     }
-    if ('a' in wire) {
-      local.publishAgentChanged(wire.a);
-      return;
-    }
-    if ('r' in wire) {
-      local.publishTokensRevoked(wire.r);
-      return;
-    }
-    // Load only what some subscriber here will receive (nothing at all, most often, when nobody
-    // here listens): filters decide on the header the notification carries.
-    const wanted = wire.t
-      .map(([id, kind, atMs, agentId, status, assigneeId, ticketId, channelId, requesterId, messageId]) => ({
-        id,
-        kind,
-        at: new Date(atMs),
-        agentId,
-        status,
-        assigneeId,
-        ticketId,
-        channelId,
-        requesterId,
-        messageId,
-      }))
-      .filter((header) => local.wants(header));
-    if (wanted.length === 0) return;
-    // Hydrate once per notification, for every local subscriber.
-    const fork = em.fork();
-    const ticketIds = [...new Set(wanted.map((e) => e.ticketId))];
-    const messageIds = wanted.map((e) => e.messageId).filter((id): id is string => id !== null);
-    const [tickets, messages] = await Promise.all([
-      fork.find(TicketEntity, { id: { $in: ticketIds } }),
-      messageIds.length ? fork.find(MessageEntity, { id: { $in: messageIds } }) : Promise.resolve([]),
-    ]);
-    const ticketById = new Map(tickets.map((t) => [t.id, t]));
-    const messageById = new Map(messages.map((m) => [m.id, m]));
-    const events: TicketChangeEvent[] = [];
-    for (const { messageId, ...header } of wanted) {
-      const ticket = ticketById.get(header.ticketId);
-      if (!ticket) continue; // deleted since: nothing left to show
-      events.push({ ...header, ticket, message: messageId ? (messageById.get(messageId) ?? null) : null });
-    }
-    local.publish(events);
   }
 
-  /**
-   * The LISTEN connection, kept up for as long as the bus runs: a lost connection is replaced with
-   * capped exponential backoff, forever, with one log line per state change. What is committed
-   * while it is down does not reach this process's subscribers (the event stream closes that gap).
-   */
-  async function connect(): Promise<void> {
-    const client = new pg.Client({
-      connectionString: options.databaseUrl,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    });
-    client.on('notification', (message) => {
-      if (message.channel !== CHANNEL || !message.payload) return;
-      const payload = message.payload;
-      chain = chain
-        .then(() => deliver(payload))
-        .catch((err: unknown) => logger.error({ err }, 'could not deliver an event'));
-    });
-    const lost = (err?: Error): void => {
-      if (listener !== client) return;
-      listener = null;
-      void client.end().catch(() => undefined);
-      if (stopped) return;
-      logger.warn({ err }, 'event listener connection lost; reconnecting');
-      scheduleReconnect();
-    };
-    client.on('error', lost);
-    client.on('end', () => lost());
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-    if (stopped) {
-      await client.end().catch(() => undefined);
+  function wakeOthers(): void {
+    if (hinting) {
+      hintAgain = true;
       return;
     }
-    listener = client;
+    hinting = true;
+    void (async () => {
+      do {
+        hintAgain = false;
+        // While the connection is down the others' polls find the change; nothing to retry.
+        await connection.notify(WAKE_CHANNEL, processId).catch(() => undefined);
+      } while (hintAgain);
+      hinting = false;
+    })();
   }
 
-  function scheduleReconnect(): void {
-    if (stopped || reconnectTimer) return;
-    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** attempts);
-    attempts++;
-    reconnectTimer = setTimeout(() => {
-      reconnectTimer = null;
-      connect().then(
-        () => {
-          if (listener) logger.info({ attempts }, 'event listener reconnected');
-          attempts = 0;
-        },
-        (err: unknown) => {
-          if (repeats.fresh(err))
-            logger.warn({ err, attempts }, 'event listener could not reconnect; retrying');
-          scheduleReconnect();
-        },
-      );
-    }, delay);
-    reconnectTimer.unref();
+  function announce(executor: EntityManager, wire: Announcement): Promise<unknown> {
+    return executor.execute('select pg_notify(?, ?)', [ANNOUNCE_CHANNEL, JSON.stringify(wire)]);
   }
 
   return {
-    ...local,
-    async beforeCommit(tx, events) {
-      for (let i = 0; i < events.length; i += EVENTS_PER_NOTIFY) {
-        const wire: Wire = { t: events.slice(i, i + EVENTS_PER_NOTIFY).map(toWire) };
-        await notify(tx, wire);
-      }
+    committed() {
+      tail.wake();
+      wakeOthers();
     },
-    afterCommit() {
-      // Delivered through LISTEN, to this process as to every other.
-    },
+    listen: (filter, listener) => fanOut.listen(filter, listener),
+    watch: (watcher) => fanOut.watch(watcher),
+    published: () => fanOut.published(),
     publishAgentChanged(agentId) {
-      const wire: Wire = { a: agentId };
-      void notify(em.fork(), wire).catch((err: unknown) =>
+      void announce(em.fork(), { a: agentId }).catch((err: unknown) =>
         logger.error({ err }, 'could not announce an agent change'),
       );
     },
+    agentChanges: () => fanOut.agentChanges(),
     async revokeTokens(tx, tokenIds) {
-      // A token id is 36 characters: 150 of them stay far below NOTIFY's 8,000 bytes.
+      // Inside the revoking transaction: announced only if it commits. A token id is 36
+      // characters: 150 of them stay far below NOTIFY's 8,000 bytes.
       for (let i = 0; i < tokenIds.length; i += 150) {
-        const wire: Wire = { r: tokenIds.slice(i, i + 150) };
-        await notify(tx, wire);
+        await announce(tx, { r: tokenIds.slice(i, i + 150) });
       }
     },
-    // Notifications arrive in commit order: once our own marker is handled, everything committed
-    // before it has been delivered.
+    onTokensRevoked: (listener) => fanOut.onTokensRevoked(listener),
+    subscriberCount: () => fanOut.subscriberCount(),
     async settle() {
+      // Announcements arrive in commit order: once our own marker is back, the earlier ones are in.
       const id = randomUUID();
       const reached = new Promise<void>((resolve) => barriers.set(id, resolve));
-      const wire: Wire = { s: id };
-      await notify(em.fork(), wire);
+      await announce(em.fork(), { s: id });
       await reached;
-      await chain;
+      await tail.reached(await committedHead(queryOn(em.fork())));
     },
-    start: connect,
-    listening: () => listener !== null,
+    async start() {
+      await connection.start();
+      await tail.start();
+      poll = setInterval(() => tail.wake(), POLL_MS);
+      poll.unref();
+    },
+    listening: () => connection.connected(),
     async stop() {
-      stopped = true;
-      if (reconnectTimer) clearTimeout(reconnectTimer);
-      reconnectTimer = null;
-      const client = listener;
-      listener = null;
-      await client?.end().catch(() => undefined);
-      await chain;
+      if (poll) clearInterval(poll);
+      tail.stop();
+      await connection.stop();
     },
   };
-}
-
-function notify(executor: EntityManager, wire: Wire): Promise<unknown> {
-  return executor.execute('select pg_notify(?, ?)', [CHANNEL, JSON.stringify(wire)]);
-}
-
-function toWire(e: TicketChangeEvent): WireEvent {
-  return [
-    e.id,
-    e.kind,
-    e.at.getTime(),
-    e.agentId,
-    e.status,
-    e.assigneeId,
-    e.ticketId,
-    e.channelId,
-    e.requesterId,
-    e.message?.id ?? null,
-  ];
 }

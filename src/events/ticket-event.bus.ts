@@ -1,49 +1,42 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { TicketChangeKind, TicketStatus } from '../domain/ticket/ticket.enums';
+import { matchesChange, type ChangeFilter } from '../domain/stream/change-filter';
+import { STREAM_START, type StreamPosition } from '../domain/stream/stream-position';
 import type { MessageEntity } from '../entities/message.entity';
 import type { TicketEntity } from '../entities/ticket.entity';
+import type { LoggedChange } from './event-log.store';
 import { EventQueue } from './event-queue';
 
-/**
- * What is known of a change before anything is loaded (a NOTIFY carries exactly this): filters
- * see only these fields, so a process can skip loading changes none of its subscribers wants.
- */
-export type TicketChangeHeader = Omit<TicketChangeEvent, 'ticket' | 'message'>;
-
-/** One committed change of one ticket, as subscribers receive it. */
-export interface TicketChangeEvent {
-  /** ticket_events.id: increases with commit order for a ticket. */
-  readonly id: string;
-  readonly kind: TicketChangeKind;
-  readonly at: Date;
-  /** The agent the change is about: offered to, declined or missed by, assigned to. */
-  readonly agentId: string | null;
-  /** The ticket's status and assignee right after this change (filters match on these). */
-  readonly status: TicketStatus;
-  readonly assigneeId: string | null;
-  readonly ticketId: string;
-  readonly channelId: string;
-  readonly requesterId: string;
-  /** The ticket as committed by the change's transaction. */
+/** One committed change of one ticket, as subscribers receive it: the log row, loaded. */
+export interface TicketChangeEvent extends LoggedChange {
+  /** The position as clients see it (`TicketChange.cursor`). */
+  readonly cursor: string;
+  /** The ticket as it was when the change was delivered. */
   readonly ticket: TicketEntity;
   readonly message: MessageEntity | null;
 }
 
+/** Receives the changes a listener's filter lets through, in stream order. */
+export type ChangeListener = (event: TicketChangeEvent) => void;
+
 /**
- * The one publishing module: the change runner hands it a transaction's events inside the
- * transaction and again after the commit, and subscriptions read from it. Two transports sit
- * behind these methods: in-process (one server, tests) and PostgreSQL LISTEN/NOTIFY
- * (postgres-event.bus.ts, which every process delivers from).
+ * What services and subscriptions see of the event stream. Changes reach a process's listeners
+ * only from the log (events/event-tail.ts), in the stream's one order, whichever process made them.
  */
 export interface TicketEventBus {
-  /** Called inside the transaction that recorded `events`, after its last write. */
-  beforeCommit(tx: EntityManager, events: readonly TicketChangeEvent[]): Promise<void>;
-  /** Called once that transaction has committed. */
-  afterCommit(events: readonly TicketChangeEvent[]): void;
-  /** Every change from now on, optionally only those `accept` lets through. */
-  changes(accept?: (event: TicketChangeHeader) => boolean): AsyncIterableIterator<TicketChangeEvent>;
-  /** The MESSAGE_ADDED changes of one ticket from now on. */
-  messages(ticketId: string): AsyncIterableIterator<TicketChangeEvent>;
+  /** Called once a transaction that recorded changes has committed: read the log soon. */
+  committed(): void;
+  /**
+   * Listens from the last position delivered here (published()) on; call both in the same tick,
+   * so nothing falls between them. Returns the unsubscribe.
+   */
+  listen(filter: ChangeFilter, listener: ChangeListener): () => void;
+  /** The position of the last change delivered to this process's listeners. */
+  published(): StreamPosition;
+  /**
+   * Calls `watcher` for every change delivered here, with what the log says of it (nothing is
+   * loaded for it): for figures that any change may move. Returns the unsubscribe.
+   */
+  watch(watcher: (change: LoggedChange) => void): () => void;
   /** An agent's status, capacity or skills changed (queue figures depend on them). */
   publishAgentChanged(agentId: string): void;
   agentChanges(): AsyncIterableIterator<string>;
@@ -54,91 +47,105 @@ export interface TicketEventBus {
   revokeTokens(tx: EntityManager, tokenIds: readonly string[]): Promise<void>;
   /** Calls `listener` with the ids of revoked tokens; returns the unsubscribe. */
   onTokensRevoked(listener: (tokenIds: readonly string[]) => void): () => void;
-  /** Live subscriptions, for operations (and tests that must not publish before one is live). */
+  /** Live listeners, for operations (and tests that must not commit before one is live). */
   subscriberCount(): number;
-  /** Resolves once every change committed before the call has been delivered to local subscribers. */
+  /** Resolves once every change committed before the call has been delivered to local listeners. */
   settle(): Promise<void>;
 }
 
-interface Listener {
-  queue: EventQueue<TicketChangeEvent>;
-  accept?: (event: TicketChangeHeader) => boolean;
+interface Registered {
+  filter: ChangeFilter;
+  listener: ChangeListener;
 }
 
-/** Delivers to this process's subscribers only: the local half of every transport. */
-export interface LocalTicketEventBus extends TicketEventBus {
-  publish(events: readonly TicketChangeEvent[]): void;
-  publishTokensRevoked(tokenIds: readonly string[]): void;
-  /** Whether some local subscriber would receive this change. */
-  wants(event: TicketChangeHeader & { messageId: string | null }): boolean;
-}
+/** This process's listeners: the fan-out the tail publishes into. */
+export class LocalFanOut {
+  private readonly all = new Set<Registered>();
+  // A ticket's message feeds are many and narrow: found by ticket, not by asking each.
+  private readonly byTicket = new Map<string, Set<Registered>>();
+  private readonly watchers = new Set<(change: LoggedChange) => void>();
+  private readonly agentQueues = new Set<EventQueue<string>>();
+  private readonly revocationListeners = new Set<(tokenIds: readonly string[]) => void>();
+  private position: StreamPosition = STREAM_START;
 
-export function createInProcessTicketEventBus(): LocalTicketEventBus {
-  const all = new Set<Listener>();
-  const byTicket = new Map<string, Set<Listener>>();
-  const agentListeners = new Set<EventQueue<string>>();
-  const revocationListeners = new Set<(tokenIds: readonly string[]) => void>();
-
-  function listen(set: Set<Listener>, accept?: Listener['accept'], onEmpty?: () => void) {
-    const listener: Listener = {
-      accept,
-      queue: new EventQueue(() => {
-        set.delete(listener);
-        if (set.size === 0) onEmpty?.();
-      }),
-    };
-    set.add(listener);
-    return listener.queue;
+  published(): StreamPosition {
+    return this.position;
   }
 
-  return {
-    beforeCommit: async () => undefined,
-    afterCommit(events) {
-      this.publish(events);
-    },
-    publish(events) {
-      for (const event of events) {
-        for (const { queue, accept } of all) if (!accept || accept(event)) queue.push(event);
-        if (event.message) for (const { queue } of byTicket.get(event.ticketId) ?? []) queue.push(event);
+  /** Where the stream starts for this process (the tail's first read). */
+  startAt(position: StreamPosition): void {
+    this.position = position;
+  }
+
+  listen(filter: ChangeFilter, listener: ChangeListener): () => void {
+    const registered: Registered = { filter, listener };
+    const ticketId = filter.ticketId;
+    let set = this.all;
+    if (ticketId !== null) {
+      set = this.byTicket.get(ticketId) ?? new Set();
+      this.byTicket.set(ticketId, set);
+    }
+    set.add(registered);
+    return () => {
+      set.delete(registered);
+      if (ticketId !== null && set.size === 0) this.byTicket.delete(ticketId);
+    };
+  }
+
+  watch(watcher: (change: LoggedChange) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  /** Whether some listener here would receive this change (only those are loaded). */
+  wants(change: LoggedChange): boolean {
+    for (const { filter } of this.byTicket.get(change.ticketId) ?? [])
+      if (matchesChange(change, filter)) return true;
+    for (const { filter } of this.all) if (matchesChange(change, filter)) return true;
+    return false;
+  }
+
+  /**
+   * Delivers a batch read from the log, `loaded` holding the changes some listener wants, and
+   * moves the published position to the batch's last change, synchronously: a listener added
+   * after this call starts exactly where it ended.
+   */
+  publish(batch: readonly LoggedChange[], loaded: ReadonlyMap<string, TicketChangeEvent | null>): void {
+    for (const change of batch) {
+      const event = loaded.get(change.id);
+      if (event) {
+        for (const r of this.byTicket.get(event.ticketId) ?? [])
+          if (matchesChange(event, r.filter)) r.listener(event);
+        for (const r of this.all) if (matchesChange(event, r.filter)) r.listener(event);
       }
-    },
-    changes(accept) {
-      return listen(all, accept);
-    },
-    wants(event) {
-      for (const { accept } of all) if (!accept || accept(event)) return true;
-      return event.messageId !== null && (byTicket.get(event.ticketId)?.size ?? 0) > 0;
-    },
-    messages(ticketId) {
-      let set = byTicket.get(ticketId);
-      if (!set) byTicket.set(ticketId, (set = new Set()));
-      return listen(set, undefined, () => byTicket.delete(ticketId));
-    },
-    publishAgentChanged(agentId) {
-      for (const queue of agentListeners) queue.push(agentId);
-    },
-    agentChanges() {
-      const queue: EventQueue<string> = new EventQueue(() => agentListeners.delete(queue));
-      agentListeners.add(queue);
-      return queue;
-    },
-    // In one process there is no commit to wait for: closing a socket a moment early, for a
-    // revocation that then rolls back, costs its client a reconnect and nothing else.
-    async revokeTokens(_tx, tokenIds) {
-      this.publishTokensRevoked(tokenIds);
-    },
-    publishTokensRevoked(tokenIds) {
-      for (const listener of revocationListeners) listener(tokenIds);
-    },
-    onTokensRevoked(listener) {
-      revocationListeners.add(listener);
-      return () => revocationListeners.delete(listener);
-    },
-    settle: async () => undefined,
-    subscriberCount() {
-      let count = all.size;
-      for (const set of byTicket.values()) count += set.size;
-      return count;
-    },
-  };
+      for (const watcher of this.watchers) watcher(change);
+    }
+    const last = batch.at(-1);
+    if (last) this.position = last.position;
+  }
+
+  publishAgentChanged(agentId: string): void {
+    for (const queue of this.agentQueues) queue.push(agentId);
+  }
+
+  agentChanges(): AsyncIterableIterator<string> {
+    const queue: EventQueue<string> = new EventQueue(() => this.agentQueues.delete(queue));
+    this.agentQueues.add(queue);
+    return queue;
+  }
+
+  publishTokensRevoked(tokenIds: readonly string[]): void {
+    for (const listener of this.revocationListeners) listener(tokenIds);
+  }
+
+  onTokensRevoked(listener: (tokenIds: readonly string[]) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
+  }
+
+  subscriberCount(): number {
+    let count = this.all.size + this.watchers.size;
+    for (const set of this.byTicket.values()) count += set.size;
+    return count;
+  }
 }

@@ -35,7 +35,11 @@ export function createErrorFormatter({ logger, production, availability }: Error
         message: original.message,
         locations: formatted.locations,
         path: formatted.path,
-        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+        extensions: {
+          ...original.details,
+          code: original.code,
+          ...(original.field ? { field: original.field } : {}),
+        },
       };
     }
     // graphql-js's own refusals of a request during execution (an argument given null where it may

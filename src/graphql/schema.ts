@@ -11,7 +11,7 @@ import { MessageResolver } from './resolvers/message.resolver';
 import { RoutingSettingsResolver } from './resolvers/routing-settings.resolver';
 import { RoutingResolver } from './resolvers/routing.resolver';
 import { TicketStatsResolver } from './resolvers/ticket-stats.resolver';
-import { TicketSubscriptionResolver } from './resolvers/ticket-subscription.resolver';
+import { TicketChangeResolver } from './resolvers/ticket-change.resolver';
 import { EndUserResolver, TicketResolver } from './resolvers/ticket.resolver';
 import { DateTimeScalar } from './scalars';
 
@@ -31,7 +31,7 @@ export function getSchema(): Promise<GraphQLSchema> {
       RoutingSettingsResolver,
       TicketResolver,
       TicketStatsResolver,
-      TicketSubscriptionResolver,
+      TicketChangeResolver,
     ],
     authChecker,
     authMode: 'error',

@@ -1,4 +1,5 @@
 import {
+  GraphQLError,
   createSourceEventStream,
   execute,
   print,
@@ -8,6 +9,7 @@ import {
 } from 'graphql';
 import type { GraphQLContext } from './context';
 import { createLoaders } from './loaders';
+import { DomainError } from '../domain/errors';
 
 /**
  * graphql-js's `subscribe`, except that an event's selection is executed once per event and distinct
@@ -25,10 +27,17 @@ export async function sharedSubscribe(
   const stream = await createSourceEventStream(args);
   if (!isAsyncIterable(stream)) return stream;
   const key = shareKey(args);
-  return mapEvents(stream[Symbol.asyncIterator](), (event) =>
-    executeOnce(event, key, () =>
-      execute({ ...args, rootValue: event, contextValue: forOneEvent(args.contextValue as GraphQLContext) }),
-    ),
+  return mapEvents(
+    stream[Symbol.asyncIterator](),
+    (event) =>
+      executeOnce(event, key, () =>
+        execute({
+          ...args,
+          rootValue: event,
+          contextValue: forOneEvent(args.contextValue as GraphQLContext),
+        }),
+      ),
+    endedWith,
   );
 }
 
@@ -76,17 +85,43 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 }
 
 /**
- * Maps an event stream. Written out, not as an async generator: a generator's return() waits
- * behind a pending next(), which would keep an unsubscribed listener on the bus until the next event.
+ * A stream that ends with a refusal (a LAGGING subscriber) sends it as its last result, errors
+ * only, before it completes: graphql-ws has no other way to end one operation with an error, and a
+ * client then knows why it ended and where to resume.
  */
-function mapEvents<T, R>(source: AsyncIterator<T>, map: (value: T) => Promise<R>): AsyncIterableIterator<R> {
+function endedWith(err: unknown): ExecutionResult | undefined {
+  if (!(err instanceof DomainError)) return undefined;
+  return { errors: [new GraphQLError(err.message, { originalError: err })] };
+}
+
+/**
+ * Maps an event stream; an error from the source that `ended` turns into a last result ends it
+ * with that result. Written out, not as an async generator: a generator's return() waits behind a
+ * pending next(), which would keep an unsubscribed listener on the bus until the next event.
+ */
+function mapEvents<T, R>(
+  source: AsyncIterator<T>,
+  map: (value: T) => Promise<R>,
+  ended: (err: unknown) => R | undefined,
+): AsyncIterableIterator<R> {
+  let finished = false;
   const close = async (): Promise<IteratorResult<R>> => {
+    finished = true;
     await source.return?.();
     return { value: undefined, done: true };
   };
   return {
     async next() {
-      const step = await source.next();
+      if (finished) return { value: undefined, done: true };
+      let step: IteratorResult<T>;
+      try {
+        step = await source.next();
+      } catch (err) {
+        const last = ended(err);
+        if (last === undefined) throw err;
+        await close();
+        return { value: last, done: false };
+      }
       if (step.done) return { value: undefined, done: true };
       try {
         return { value: await map(step.value), done: false };

@@ -9,6 +9,7 @@ import { ConversationStyleEntity } from '../entities/conversation-style.entity';
 import { EndUserEntity } from '../entities/end-user.entity';
 import type { MessageEntity } from '../entities/message.entity';
 import type { TicketEventEntity } from '../entities/ticket-event.entity';
+import { insertEvents } from '../events/event-log.store';
 import { TicketEntity } from '../entities/ticket.entity';
 import { ROUTING_LOCK_KEY } from '../db/advisory-locks';
 import { textArrayLiteral } from '../entities/text-array.type';
@@ -213,25 +214,9 @@ export async function writeIngest(
     ctes.push('end_user_write as (update end_users set display_name = ? where id = ?)');
     params.push(w.displayName.name, w.displayName.endUserId);
   }
-  ctes.push(`event_write as (
-    insert into ticket_events (ticket_id, kind, from_status, to_status, agent_id, message_id, author_type,
-      actor_type, actor_id, at)
-    values ${w.events.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-    returning id)`);
-  for (const e of w.events) {
-    params.push(
-      e.ticket.id,
-      e.kind,
-      e.fromStatus,
-      e.toStatus,
-      e.agentId,
-      e.message?.id ?? null,
-      e.authorType,
-      e.actorType,
-      e.actorId,
-      e.at,
-    );
-  }
+  const events = insertEvents(w.events);
+  ctes.push(`event_write as (${events.sql})`);
+  params.push(...events.params);
   // Ids come from one sequence, in the order of the VALUES rows.
   const rows = await em.execute<{ id: string | number; follow_up_of_id?: string | null }[]>(
     `with ${ctes.join(',\n')}

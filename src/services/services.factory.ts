@@ -18,7 +18,9 @@ import { RoutingService } from './routing/routing.service';
 import type { ServiceMetrics } from './metrics.port';
 import type { AutomationScheduler } from './scheduler.port';
 import { TicketStatsService } from './stats/ticket-stats.service';
+import { TicketChangeService } from './ticket-change.service';
 import { TicketService } from './ticket.service';
+import { DEFAULT_WEBSOCKET_LIMITS } from '../config/limits';
 
 export interface Services {
   auth: AuthService;
@@ -33,8 +35,10 @@ export interface Services {
   messages: MessageService;
   /** Dashboards' aggregates (docs/domain.md "Dashboards"). */
   ticketStats: TicketStatsService;
-  /** Where committed ticket changes are published and subscriptions read them. */
+  /** This process's view of the event stream: its listeners, announcements, settle(). */
   events: TicketEventBus;
+  /** Catch-up reads of the stream and resumable subscriptions to it. */
+  ticketChanges: TicketChangeService;
   queueStats: QueueStatsFeed;
 }
 
@@ -50,6 +54,8 @@ export interface ServiceDeps {
   auth?: Pick<AuthLimits, 'failures' | 'negativeCacheMs'>;
   /** Where routing runs are reported; nowhere if absent. */
   metrics?: ServiceMetrics;
+  /** Live changes held for a subscriber that is not reading (the default if absent). */
+  subscriberBuffer?: number;
 }
 
 /** The one place services are built: the GraphQL context and the job handlers both take them from here. */
@@ -62,6 +68,7 @@ export function createServices({
   scheduler,
   auth: authLimits,
   metrics,
+  subscriberBuffer = DEFAULT_WEBSOCKET_LIMITS.subscriberBuffer,
 }: ServiceDeps): Services {
   const auth = new AuthService(em, clock, adminToken, authLimits);
   // Every change takes one path; its after-commit step runs routing, which claims through it too.
@@ -81,6 +88,7 @@ export function createServices({
     messages: new MessageService(em, clock, changes),
     ticketStats: new TicketStatsService(em),
     events,
+    ticketChanges: new TicketChangeService(em, events, subscriberBuffer),
     queueStats: new QueueStatsFeed(routing, events, (err) =>
       logger.error({ err }, 'queue figures could not be computed'),
     ),

@@ -68,22 +68,3 @@ describe('events across server instances (PostgreSQL LISTEN/NOTIFY)', () => {
     }
   });
 });
-
-describe('the in-process transport (PARLEY_EVENT_TRANSPORT=memory)', () => {
-  it("delivers to the instance's own subscribers", async () => {
-    const t = await startTestApp({ eventTransport: 'memory' });
-    try {
-      const channel = await createChannel(t, 'LIVE_CHAT');
-      const ws = connectWs(t.wsUrl, `Bearer ${t.adminToken}`);
-      await ws.acknowledged;
-      const live = await subscribeLive(t.app.services.events, ws.client, TicketChangedDocument, {
-        filter: { channelId: channel.id },
-      });
-      await receive(t, channel, 'memory-1', 'hi');
-      expect((await live.waitFor(2)).map((e) => e.ticketChanged.kind)).toEqual(['CREATED', 'MESSAGE_ADDED']);
-      await ws.dispose();
-    } finally {
-      await t.close();
-    }
-  });
-});

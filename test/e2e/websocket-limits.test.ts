@@ -8,7 +8,14 @@ let agentToken: string;
 
 beforeAll(async () => {
   t = await startTestApp({
-    limits: { webSocket: { initTimeoutMs: 300, maxMessageBytes: 4 * 1024, maxSubscriptions: 3 } },
+    limits: {
+      webSocket: {
+        initTimeoutMs: 300,
+        maxMessageBytes: 4 * 1024,
+        maxSubscriptions: 3,
+        subscriberBuffer: 1_000,
+      },
+    },
   });
   agentToken = (
     await t.client.ok(

@@ -27,7 +27,6 @@ export async function startTestApp<C extends Clock = ManualClock>(
     db?: TestDatabase;
     clock?: C;
     scheduler?: { processEveryMs?: number; sweepEveryMs?: number };
-    eventTransport?: 'postgres' | 'memory';
     agenda?: { kind: 'postgres' | 'mongodb'; mongodbUrl?: string };
     /** Production's limits unless replaced here (suites that hammer one token lift the rate limits). */
     limits?: Partial<Limits>;
@@ -49,7 +48,6 @@ export async function startTestApp<C extends Clock = ManualClock>(
     metricsToken: options.metricsToken,
     clock,
     scheduler: options.scheduler,
-    eventTransport: options.eventTransport,
     agenda: options.agenda,
     limits: options.limits,
   });

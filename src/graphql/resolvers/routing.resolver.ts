@@ -11,21 +11,14 @@ import {
   type SubscribeResolverData,
 } from 'type-graphql';
 import { forbidden, unauthenticated } from '../../domain/errors';
-import { TicketChangeKind } from '../../domain/ticket/ticket.enums';
 import type { QueueStats } from '../../services/routing/routing.service';
 import type { TicketChangeEvent } from '../../events/ticket-event.bus';
 import type { GraphQLContext } from '../context';
 import { AgentType } from '../types/agent.type';
-import { TicketChangeType } from '../types/message.type';
+import { TicketChangeType } from '../types/ticket-change.type';
+import { AFTER_DESCRIPTION } from './ticket-change.resolver';
 import { QueueStatsType, RoutingCandidateType, RoutingPreviewType } from '../types/routing.type';
 import { TicketType } from '../types/ticket.type';
-
-const ASSIGNMENT_KINDS = new Set([
-  TicketChangeKind.OFFERED,
-  TicketChangeKind.OFFER_DECLINED,
-  TicketChangeKind.OFFER_EXPIRED,
-  TicketChangeKind.ASSIGNED,
-]);
 
 @Resolver()
 export class RoutingResolver {
@@ -88,22 +81,25 @@ export class RoutingResolver {
   @Subscription(() => TicketChangeType, {
     description:
       'Offers, declined and expired offers, and assignments for one agent (an agent may subscribe only to itself).',
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, { agentId: string }, GraphQLContext>) => {
+    subscribe: ({
+      args,
+      context,
+    }: SubscribeResolverData<unknown, { agentId: string; after?: string | null }, GraphQLContext>) => {
       const { principal, services } = context;
       if (principal.role === 'ANONYMOUS') throw unauthenticated('Sign in first');
       if (principal.role === 'INTEGRATION') throw forbidden('Integrations cannot follow agents');
       if (principal.role === 'AGENT' && principal.agentId !== args.agentId.toLowerCase()) {
         throw forbidden('An agent may subscribe only to its own assignments');
       }
-      const agentId = args.agentId.toLowerCase();
-      return services.events.changes((e) => e.agentId === agentId && ASSIGNMENT_KINDS.has(e.kind));
+      return services.ticketChanges.assignments(principal, args.agentId, args.after ?? null);
     },
   })
   assignments(
     @Root() event: TicketChangeEvent,
     @Arg('agentId', () => ID) _agentId: string,
+    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) _after?: string | null,
   ): TicketChangeType {
-    return { kind: event.kind, at: event.at, ticket: TicketType.from(event.ticket), message: null };
+    return TicketChangeType.from(event);
   }
 
   @Subscription(() => QueueStatsType, {

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { MessageEntity } from '../../entities/message.entity';
-import { AuthorType, TicketChangeKind, TicketPriority } from '../enums';
+import { AuthorType, TicketPriority } from '../enums';
 import { PageInfo } from './connection.type';
 import { TicketType } from './ticket.type';
 
@@ -108,19 +108,4 @@ export class ReceiveMessagePayload {
       'This externalMessageId was already received: this is the first result, and nothing changed.',
   })
   duplicate!: boolean;
-}
-
-@ObjectType('TicketChange', { description: 'One committed change of a ticket.' })
-export class TicketChangeType {
-  @Field(() => TicketChangeKind)
-  kind!: TicketChangeKind;
-
-  @Field(() => TicketType)
-  ticket!: TicketType;
-
-  @Field(() => MessageType, { nullable: true, description: 'The message, for MESSAGE_ADDED.' })
-  message!: MessageType | null;
-
-  @Field()
-  at!: Date;
 }

@@ -1,4 +1,4 @@
-import { createInProcessTicketEventBus } from '../../events/ticket-event.bus';
+import { LocalFanOut } from '../../events/ticket-event.bus';
 import { createLogger } from '../../observability/logger';
 import type { AutomationScheduler } from '../scheduler.port';
 import { AfterCommit, type AfterCommitEffect } from './after-commit';
@@ -25,7 +25,7 @@ function recordingScheduler(failing: ReadonlySet<string> = new Set()) {
 
 function setUp(failing?: ReadonlySet<string>, routeFails = false) {
   const { scheduler, asked } = recordingScheduler(failing);
-  const bus = createInProcessTicketEventBus();
+  const bus = new LocalFanOut();
   const logger = createLogger('silent');
   const logged: string[] = [];
   logger.error = ((_obj: unknown, msg: string) => void logged.push(msg)) as typeof logger.error;

@@ -36,7 +36,7 @@ export interface RouteRequester {
 export class AfterCommit {
   constructor(
     private readonly scheduler: AutomationScheduler,
-    private readonly bus: TicketEventBus,
+    private readonly bus: Pick<TicketEventBus, 'publishAgentChanged'>,
     private readonly routing: () => RouteRequester,
     private readonly logger: Logger,
   ) {}

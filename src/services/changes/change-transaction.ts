@@ -16,7 +16,7 @@ import { ConversationStyleEntity } from '../../entities/conversation-style.entit
 import type { MessageEntity } from '../../entities/message.entity';
 import type { TicketEventEntity } from '../../entities/ticket-event.entity';
 import { TicketEntity } from '../../entities/ticket.entity';
-import type { TicketChangeEvent } from '../../events/ticket-event.bus';
+import { writeEvents } from '../../events/event-log.store';
 import type { AfterCommitEffect } from './after-commit';
 import { TicketEventRecorder } from './ticket-event.recorder';
 import { applyTicketState, loadAssignee, ticketStateOf } from './ticket-state.mapper';
@@ -166,9 +166,8 @@ export class ChangeTransaction {
     return this.recorder.takeUnwritten();
   }
 
-  /** Writes what is left: event rows, agents' last assignment, the unit of work. */
+  /** Writes what is left: agents' last assignment, the unit of work, then the event rows. */
   async write(): Promise<void> {
-    for (const row of this.recorder.takeUnwritten()) this.tx.persist(row);
     if (this.assignedAgents.size > 0) {
       // Knex expands an array binding into a list, so the values travel as PostgreSQL array literals.
       const entries = [...this.assignedAgents];
@@ -182,12 +181,14 @@ export class ChangeTransaction {
       );
       this.assignedAgents.clear();
     }
+    // The unit of work first: event rows may name a message it inserts.
     await this.tx.flush();
+    await writeEvents(this.tx, this.recorder.takeUnwritten());
   }
 
-  /** The committed changes, for the bus (ids are set once written). */
-  events(): TicketChangeEvent[] {
-    return this.recorder.events();
+  /** Whether the transaction changed any ticket (its commit is then announced). */
+  changedAny(): boolean {
+    return this.recorder.recordedAny();
   }
 
   afterCommitEffects(): readonly AfterCommitEffect[] {

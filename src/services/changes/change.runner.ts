@@ -22,10 +22,11 @@ export interface Changed<T> {
 
 /**
  * Runs every change: `work` on a fresh fork in one transaction, through a ChangeTransaction; then
- * its writes, the event bus's part inside the transaction, COMMIT, the bus's part after it, and
- * the after-commit effects. PostgreSQL may break a lock cycle by aborting one transaction (a
- * deadlock); the work then runs again from the start, which is safe because nothing leaves the
- * transaction before the commit.
+ * its writes (the event-log rows among them), COMMIT, a wake-up for the event stream's readers,
+ * and the after-commit effects. Nothing is announced inside the transaction: readers find the
+ * change in the log. PostgreSQL may break a lock cycle by aborting one transaction (a deadlock);
+ * the work then runs again from the start, which is safe because nothing leaves the transaction
+ * before the commit.
  */
 export class ChangeRunner {
   constructor(
@@ -44,12 +45,9 @@ export class ChangeRunner {
           const unit = new ChangeTransaction(tx);
           const result = await work(unit);
           await unit.write();
-          // Inside the transaction: a transport that notifies through PostgreSQL is then delivered
-          // in commit order, and only if the transaction commits.
-          await this.bus.beforeCommit(tx, unit.events());
           return [result, unit] as const;
         });
-        this.bus.afterCommit(change.events());
+        if (change.changedAny()) this.bus.committed();
         const routed = await this.afterCommit.run(change.afterCommitEffects());
         return { value, routed };
       } catch (err) {

@@ -5,25 +5,16 @@ import { type Actor, TicketChangeKind, type TicketStatus } from '../../domain/ti
 import type { MessageEntity } from '../../entities/message.entity';
 import { TicketEventEntity } from '../../entities/ticket-event.entity';
 import type { TicketEntity } from '../../entities/ticket.entity';
-import type { TicketChangeEvent } from '../../events/ticket-event.bus';
 import { applyMetricsState, metricsStateOf } from './ticket-state.mapper';
 
-interface Recorded {
-  row: TicketEventEntity;
-  ticket: TicketEntity;
-  message: MessageEntity | null;
-  status: TicketStatus;
-  assigneeId: string | null;
-}
-
 /**
- * A transaction's ticket changes as event-log rows, folded into each ticket's metrics as they are
- * staged. The rows are written by whoever owns the transaction (ChangeTransaction persists them;
- * ingestion takes them and writes them in its own statement); their ids, and so the events that
- * are published after the commit, are known once they are written. One per transaction attempt.
+ * A transaction's ticket changes as event-log rows, each with the ticket's state right after it,
+ * folded into each ticket's metrics as they are staged. The rows are written by whoever owns the
+ * transaction, through the log store's one insert (ChangeTransaction writes them; ingestion puts
+ * them in its own statement). One per transaction attempt.
  */
 export class TicketEventRecorder {
-  private readonly recorded: Recorded[] = [];
+  private staged = 0;
   private unwritten: TicketEventEntity[] = [];
 
   /**
@@ -56,6 +47,10 @@ export class TicketEventRecorder {
         actorType: actor.type,
         actorId: actor.id ?? null,
         at,
+        status,
+        assigneeId,
+        channelId: ticket.channel.id,
+        requesterId: ticket.requester.id,
       });
       metrics = foldMetrics(metrics, {
         kind: change.kind,
@@ -65,7 +60,7 @@ export class TicketEventRecorder {
         authorType,
       });
       this.unwritten.push(row);
-      this.recorded.push({ row, ticket, message: isMessage ? message : null, status, assigneeId });
+      this.staged++;
     }
     applyMetricsState(ticket, metrics);
   }
@@ -77,24 +72,8 @@ export class TicketEventRecorder {
     return rows;
   }
 
-  /** The recorded changes as events: call once their rows are written (their ids are set then). */
-  events(): TicketChangeEvent[] {
-    return this.recorded.map(toEvent);
+  /** Whether this transaction records any change (its commit then has something to announce). */
+  recordedAny(): boolean {
+    return this.staged > 0;
   }
-}
-
-function toEvent({ row, ticket, message, status, assigneeId }: Recorded): TicketChangeEvent {
-  return {
-    id: row.id,
-    kind: row.kind,
-    at: row.at,
-    status,
-    assigneeId,
-    agentId: row.agentId,
-    ticketId: ticket.id,
-    channelId: ticket.channel.id,
-    requesterId: ticket.requester.id,
-    ticket,
-    message,
-  };
 }

@@ -21,7 +21,8 @@ export class QueueStatsFeed {
   private readonly queues = new Map<string, Watched>();
   private timer: NodeJS.Timeout | null = null;
   private dirty = false;
-  private watchers: AsyncIterableIterator<unknown>[] = [];
+  private agentWatcher: AsyncIterableIterator<unknown> | null = null;
+  private unwatchChanges: (() => void) | null = null;
 
   constructor(
     private readonly routing: RoutingService,
@@ -43,7 +44,7 @@ export class QueueStatsFeed {
       if (watched.subscribers.size === 0) this.queues.delete(key);
       if (this.queues.size === 0) this.stopWatching();
     });
-    if (this.watchers.length === 0) this.startWatching();
+    if (!this.agentWatcher) this.startWatching();
     watched.subscribers.add(queue);
     watched.last = JSON.stringify(current);
     queue.push(current);
@@ -51,17 +52,18 @@ export class QueueStatsFeed {
   }
 
   private startWatching(): void {
-    this.watchers = [this.bus.changes(), this.bus.agentChanges()];
-    for (const watcher of this.watchers) {
-      void (async () => {
-        for await (const _ of watcher) this.changed();
-      })();
-    }
+    this.unwatchChanges = this.bus.watch(() => this.changed());
+    const agents = (this.agentWatcher = this.bus.agentChanges());
+    void (async () => {
+      for await (const _ of agents) this.changed();
+    })();
   }
 
   private stopWatching(): void {
-    for (const watcher of this.watchers) void watcher.return?.();
-    this.watchers = [];
+    this.unwatchChanges?.();
+    this.unwatchChanges = null;
+    void this.agentWatcher?.return?.();
+    this.agentWatcher = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.dirty = false;

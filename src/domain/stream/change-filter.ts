@@ -1,0 +1,112 @@
+import type { Principal } from '../auth/principal';
+import { TicketChangeKind, type TicketStatus } from '../ticket/ticket.enums';
+
+/** What the log records of every change: all a filter may look at. */
+export interface ChangeHeader {
+  readonly kind: TicketChangeKind;
+  /** The agent the change is about: offered to, declined or missed by, assigned to. */
+  readonly agentId: string | null;
+  /** The ticket's status and assignee right after the change. */
+  readonly status: TicketStatus;
+  readonly assigneeId: string | null;
+  readonly ticketId: string;
+  readonly channelId: string;
+  readonly requesterId: string;
+}
+
+/** The filter a client asks for (the contract's TicketFilter); ids in any case. */
+export interface RequestedChangeFilter {
+  readonly statuses?: readonly TicketStatus[] | null;
+  readonly assigneeId?: string | null;
+  readonly channelId?: string | null;
+  readonly requesterId?: string | null;
+}
+
+/**
+ * Which changes one reader receives: what it asked for, narrowed by what it may see. Every reader
+ * of the stream — live subscriptions, their replay, catch-up reads — is given one of these, and
+ * the only ways to apply it are matchesChange() here and its SQL translation in the log store, so
+ * visibility is decided in this file alone.
+ */
+export interface ChangeFilter {
+  /** Visibility: an integration sees its own channel's changes only. */
+  readonly visibleChannelId: string | null;
+  readonly statuses: readonly TicketStatus[] | null;
+  readonly assigneeId: string | null;
+  readonly channelId: string | null;
+  readonly requesterId: string | null;
+  /** The agent the change is about (assignments). */
+  readonly agentId: string | null;
+  readonly kinds: readonly TicketChangeKind[] | null;
+  readonly ticketId: string | null;
+}
+
+/** The changes that concern one agent's desk: offers and assignments (the `assignments` feed). */
+export const ASSIGNMENT_KINDS: readonly TicketChangeKind[] = [
+  TicketChangeKind.OFFERED,
+  TicketChangeKind.OFFER_DECLINED,
+  TicketChangeKind.OFFER_EXPIRED,
+  TicketChangeKind.ASSIGNED,
+];
+
+const NOTHING_MORE: Omit<ChangeFilter, 'visibleChannelId'> = {
+  statuses: null,
+  assigneeId: null,
+  channelId: null,
+  requesterId: null,
+  agentId: null,
+  kinds: null,
+  ticketId: null,
+};
+
+/** docs/domain.md "Who may do what": integrations see their channel; agents and admins every ticket. */
+function visibleChannelOf(principal: Principal): string | null {
+  return principal.role === 'INTEGRATION' ? principal.channelId : null;
+}
+
+/** `ticketChanged` and `ticketChanges`: the ticket filter, as this caller may see it. */
+export function ticketChangeFilter(
+  principal: Principal,
+  requested: RequestedChangeFilter | null,
+): ChangeFilter {
+  return {
+    ...NOTHING_MORE,
+    visibleChannelId: visibleChannelOf(principal),
+    statuses: requested?.statuses ?? null,
+    assigneeId: requested?.assigneeId?.toLowerCase() ?? null,
+    channelId: requested?.channelId?.toLowerCase() ?? null,
+    requesterId: requested?.requesterId?.toLowerCase() ?? null,
+  };
+}
+
+/** `assignments`: one agent's offers and assignments (who may ask is the resolver's check). */
+export function assignmentFilter(principal: Principal, agentId: string): ChangeFilter {
+  return {
+    ...NOTHING_MORE,
+    visibleChannelId: visibleChannelOf(principal),
+    agentId: agentId.toLowerCase(),
+    kinds: ASSIGNMENT_KINDS,
+  };
+}
+
+/** `messageAdded`: one ticket's messages (the ticket's visibility is checked when subscribing). */
+export function messageFilter(principal: Principal, ticketId: string): ChangeFilter {
+  return {
+    ...NOTHING_MORE,
+    visibleChannelId: visibleChannelOf(principal),
+    ticketId: ticketId.toLowerCase(),
+    kinds: [TicketChangeKind.MESSAGE_ADDED],
+  };
+}
+
+export function matchesChange(change: ChangeHeader, filter: ChangeFilter): boolean {
+  if (filter.visibleChannelId !== null && change.channelId !== filter.visibleChannelId) return false;
+  if (filter.statuses !== null && !filter.statuses.includes(change.status)) return false;
+  if (filter.assigneeId !== null && change.assigneeId !== filter.assigneeId) return false;
+  if (filter.channelId !== null && change.channelId !== filter.channelId) return false;
+  if (filter.requesterId !== null && change.requesterId !== filter.requesterId) return false;
+  if (filter.agentId !== null && change.agentId !== filter.agentId) return false;
+  if (filter.kinds !== null && !filter.kinds.includes(change.kind)) return false;
+  if (filter.ticketId !== null && change.ticketId !== filter.ticketId) return false;
+  return true;
+}

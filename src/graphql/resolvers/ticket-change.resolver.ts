@@ -1,0 +1,96 @@
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  ID,
+  Int,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  type SubscribeResolverData,
+} from 'type-graphql';
+import { unauthenticated } from '../../domain/errors';
+import type { TicketChangeEvent } from '../../events/ticket-event.bus';
+import type { GraphQLContext } from '../context';
+import { PageInfo } from '../types/connection.type';
+import { MessageType } from '../types/message.type';
+import { TicketChangeConnection, TicketChangeType } from '../types/ticket-change.type';
+import { TicketFilterInput } from '../types/ticket.type';
+
+type Data<TArgs> = SubscribeResolverData<unknown, TArgs, GraphQLContext>;
+
+export const AFTER_DESCRIPTION =
+  'A `TicketChange.cursor`: first replay the matching changes committed after it, then go on live, with no gap and no duplicate.';
+
+/** The one ordered stream of ticket changes: catch-up pages and live feeds (docs/domain.md "The event stream"). */
+@Resolver()
+export class TicketChangeResolver {
+  @Authorized()
+  @Query(() => TicketChangeConnection, {
+    description:
+      'Committed changes after a cursor (none: from the beginning), oldest first, as the caller may see them.',
+  })
+  async ticketChanges(
+    @Arg('filter', () => TicketFilterInput, { nullable: true }) filter: TicketFilterInput | null,
+    @Arg('after', () => String, { nullable: true, description: 'A `TicketChange.cursor`.' })
+    after: string | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100, description: 'At most 1,000.' })
+    first: number | null,
+    @Ctx() { principal, services }: GraphQLContext,
+  ): Promise<TicketChangeConnection> {
+    const page = await services.ticketChanges.page(principal, filter, after ?? null, first ?? 100);
+    return {
+      edges: page.events.map((event) => ({ cursor: event.cursor, node: TicketChangeType.from(event) })),
+      pageInfo: PageInfo.of(
+        page.events.map((event) => event.cursor),
+        page.hasNextPage,
+      ),
+    };
+  }
+
+  @Subscription(() => MessageType, {
+    description:
+      'Every message of one ticket, in sequence order: from the moment of subscribing, or the messages after `afterSequence` first.',
+    subscribe: async ({ args, context }: Data<{ ticketId: string; afterSequence?: number | null }>) => {
+      if (context.principal.role === 'ANONYMOUS') throw unauthenticated('Sign in first');
+      // Visibility as for `ticket(id)`: an unknown or unseeable ticket is NOT_FOUND.
+      const ticket = await context.services.tickets.get(context.principal, args.ticketId);
+      return context.services.ticketChanges.messages(
+        context.principal,
+        ticket.id,
+        args.afterSequence ?? null,
+      );
+    },
+  })
+  messageAdded(
+    @Root() event: TicketChangeEvent,
+    @Arg('ticketId', () => ID) _ticketId: string,
+    @Arg('afterSequence', () => Int, {
+      nullable: true,
+      description: 'Replay the messages after this sequence first (on reconnecting: the last one received).',
+    })
+    _afterSequence?: number | null,
+  ): MessageType {
+    return MessageType.from(event.message!);
+  }
+
+  @Subscription(() => TicketChangeType, {
+    description: 'Committed ticket changes whose ticket, right after the change, matches the filter.',
+    subscribe: ({ args, context }: Data<{ filter?: TicketFilterInput | null; after?: string | null }>) => {
+      if (context.principal.role === 'ANONYMOUS') throw unauthenticated('Sign in first');
+      return context.services.ticketChanges.ticketChanged(
+        context.principal,
+        args.filter ?? null,
+        args.after ?? null,
+      );
+    },
+  })
+  ticketChanged(
+    @Root() event: TicketChangeEvent,
+    @Arg('filter', () => TicketFilterInput, { nullable: true }) _filter: TicketFilterInput | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) _after?: string | null,
+  ): TicketChangeType {
+    return TicketChangeType.from(event);
+  }
+}

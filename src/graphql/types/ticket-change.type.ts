@@ -1,0 +1,55 @@
+import { Field, ObjectType } from 'type-graphql';
+import type { TicketChangeEvent } from '../../events/ticket-event.bus';
+import { TicketChangeKind } from '../enums';
+import { PageInfo } from './connection.type';
+import { MessageType } from './message.type';
+import { TicketType } from './ticket.type';
+
+@ObjectType('TicketChange', { description: 'One committed change of a ticket.' })
+export class TicketChangeType {
+  @Field(() => TicketChangeKind)
+  kind!: TicketChangeKind;
+
+  @Field(() => TicketType, { description: 'The ticket as it is when the change is delivered.' })
+  ticket!: TicketType;
+
+  @Field(() => MessageType, { nullable: true, description: 'The message, for MESSAGE_ADDED.' })
+  message!: MessageType | null;
+
+  @Field()
+  at!: Date;
+
+  @Field({
+    description:
+      'Opaque position of this change in the stream: `after: cursor` (ticketChanged, assignments, ticketChanges) resumes right after it.',
+  })
+  cursor!: string;
+
+  static from(event: TicketChangeEvent): TicketChangeType {
+    return Object.assign(new TicketChangeType(), {
+      kind: event.kind,
+      at: event.at,
+      cursor: event.cursor,
+      ticket: TicketType.from(event.ticket),
+      message: event.message ? MessageType.from(event.message) : null,
+    });
+  }
+}
+
+@ObjectType('TicketChangeEdge')
+export class TicketChangeEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => TicketChangeType)
+  node!: TicketChangeType;
+}
+
+@ObjectType('TicketChangeConnection')
+export class TicketChangeConnection {
+  @Field(() => [TicketChangeEdge])
+  edges!: TicketChangeEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
