@@ -38,6 +38,9 @@ export function timeoutOptions(timeouts: DatabaseTimeouts): Partial<Options> {
       connection: {
         statement_timeout: timeouts.statementTimeoutMs,
         lock_timeout: timeouts.lockTimeoutMs,
+        // A transaction left open holds back the event stream for every reader (docs/domain.md
+        // "The event stream"); ours never wait between statements this long.
+        idle_in_transaction_session_timeout: timeouts.statementTimeoutMs,
         query_timeout: timeouts.statementTimeoutMs + READ_TIMEOUT_MARGIN_MS,
         connectionTimeoutMillis: timeouts.connectTimeoutMs,
       },

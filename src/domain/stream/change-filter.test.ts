@@ -1,0 +1,91 @@
+import { ADMIN, type Principal } from '../auth/principal';
+import { TicketChangeKind, TicketStatus } from '../ticket/ticket.enums';
+import {
+  assignmentFilter,
+  matchesChange,
+  messageFilter,
+  ticketChangeFilter,
+  type ChangeHeader,
+  type RequestedChangeFilter,
+} from './change-filter';
+
+const CHANNEL_A = 'aaaaaaaa-0000-4000-8000-000000000001';
+const CHANNEL_B = 'bbbbbbbb-0000-4000-8000-000000000002';
+const ADA = 'adadadad-0000-4000-8000-000000000003';
+const BO = 'b0b0b0b0-0000-4000-8000-000000000004';
+const TICKET = 'cccccccc-0000-4000-8000-000000000005';
+const REQUESTER = 'dddddddd-0000-4000-8000-000000000006';
+
+const change: ChangeHeader = {
+  kind: TicketChangeKind.ASSIGNED,
+  agentId: ADA,
+  status: TicketStatus.OPEN,
+  assigneeId: ADA,
+  ticketId: TICKET,
+  channelId: CHANNEL_A,
+  requesterId: REQUESTER,
+};
+const integrationOf = (channelId: string): Principal => ({ role: 'INTEGRATION', channelId, tokenId: 't' });
+const agent: Principal = { role: 'AGENT', agentId: BO, tokenId: 't' };
+
+describe('which readers receive a change', () => {
+  it.each<[string, Principal, RequestedChangeFilter | null, boolean]>([
+    ['an admin, no filter', ADMIN, null, true],
+    ['an agent, no filter', agent, null, true],
+    ['its channel’s integration', integrationOf(CHANNEL_A), null, true],
+    ['another channel’s integration', integrationOf(CHANNEL_B), null, false],
+    [
+      'another channel’s integration asking for this channel',
+      integrationOf(CHANNEL_B),
+      { channelId: CHANNEL_A },
+      false,
+    ],
+    ['a matching status', ADMIN, { statuses: [TicketStatus.NEW, TicketStatus.OPEN] }, true],
+    ['another status', ADMIN, { statuses: [TicketStatus.PENDING] }, false],
+    ['no status at all', ADMIN, { statuses: [] }, false],
+    ['the assignee, in upper case', ADMIN, { assigneeId: ADA.toUpperCase() }, true],
+    ['another assignee', ADMIN, { assigneeId: BO }, false],
+    ['the channel', ADMIN, { channelId: CHANNEL_A }, true],
+    ['another channel', ADMIN, { channelId: CHANNEL_B }, false],
+    ['the requester', ADMIN, { requesterId: REQUESTER }, true],
+    ['a malformed id', ADMIN, { requesterId: 'nope' }, false],
+    [
+      'every condition holding',
+      integrationOf(CHANNEL_A),
+      { statuses: [TicketStatus.OPEN], assigneeId: ADA, channelId: CHANNEL_A, requesterId: REQUESTER },
+      true,
+    ],
+  ])('ticketChanged: %s', (_name, principal, requested, expected) => {
+    expect(matchesChange(change, ticketChangeFilter(principal, requested))).toBe(expected);
+  });
+
+  it.each<[string, ChangeHeader, boolean]>([
+    ['an assignment of the agent', change, true],
+    ['an offer to the agent', { ...change, kind: TicketChangeKind.OFFERED, assigneeId: null }, true],
+    ['an expired offer', { ...change, kind: TicketChangeKind.OFFER_EXPIRED }, true],
+    ['a declined offer', { ...change, kind: TicketChangeKind.OFFER_DECLINED }, true],
+    ['a message on its ticket', { ...change, kind: TicketChangeKind.MESSAGE_ADDED, agentId: null }, false],
+    ['an assignment of someone else', { ...change, agentId: BO }, false],
+  ])('assignments(Ada): %s', (_name, header, expected) => {
+    expect(matchesChange(header, assignmentFilter(ADMIN, ADA))).toBe(expected);
+  });
+
+  it.each<[string, ChangeHeader, Principal, boolean]>([
+    ['a message of the ticket', { ...change, kind: TicketChangeKind.MESSAGE_ADDED }, ADMIN, true],
+    ['another kind of change', change, ADMIN, false],
+    [
+      'a message of another ticket',
+      { ...change, kind: TicketChangeKind.MESSAGE_ADDED, ticketId: CHANNEL_B },
+      ADMIN,
+      false,
+    ],
+    [
+      'for another channel’s integration',
+      { ...change, kind: TicketChangeKind.MESSAGE_ADDED },
+      integrationOf(CHANNEL_B),
+      false,
+    ],
+  ])('messageAdded: %s', (_name, header, principal, expected) => {
+    expect(matchesChange(header, messageFilter(principal, TICKET.toUpperCase()))).toBe(expected);
+  });
+});
