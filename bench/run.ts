@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { cpuShare, cpuSnapshot } from './lib/cpu';
-import { GraphqlClient, startParley } from './lib/parley';
+import { GraphqlClient, startParley, type ParleyServer } from './lib/parley';
 import { consoleTable, markdown, spliceInto, type BenchRun } from './lib/report';
 import type { BenchContext, Scenario } from './lib/scenario';
 import { nowMs } from './lib/stats';
@@ -13,11 +13,20 @@ import { closeJobs } from './scenarios/close-jobs.scenario';
 import { fanOut } from './scenarios/fan-out.scenario';
 import { idleConnections } from './scenarios/idle-connections.scenario';
 import { receiveMessage } from './scenarios/receive-message.scenario';
+import { replay } from './scenarios/replay.scenario';
 import { routing } from './scenarios/routing.scenario';
 import { smallQuery } from './scenarios/small-query.scenario';
 
 // P6 first: its memory figures need a server that no other scenario has grown yet.
-const SCENARIOS: Scenario[] = [idleConnections, smallQuery, receiveMessage, fanOut, routing, closeJobs];
+const SCENARIOS: Scenario[] = [
+  idleConnections,
+  smallQuery,
+  receiveMessage,
+  fanOut,
+  routing,
+  closeJobs,
+  replay,
+];
 const ROOT = path.resolve(__dirname, '..', '..');
 
 async function main(): Promise<void> {
@@ -55,9 +64,11 @@ async function main(): Promise<void> {
     failures: [],
   };
 
+  let extraServers = 0;
   try {
     for (const scenario of selected) {
       const workers: Worker[] = [];
+      const servers: ParleyServer[] = [];
       const ctx: BenchContext = {
         parley,
         gql: new GraphqlClient(parley.httpUrl),
@@ -66,6 +77,16 @@ async function main(): Promise<void> {
           const w = new Worker(label);
           workers.push(w);
           return w;
+        },
+        startParley: async (label) => {
+          const server = await startParley({
+            databaseUrl: postgres.url,
+            logFile: path.join(dataDir, `parley-${scenario.id}-${++extraServers}.log`),
+            adminToken: parley.adminToken,
+          });
+          servers.push(server);
+          log(`${label}: another Parley process at ${server.httpUrl}, pid ${server.pid}`);
+          return server;
         },
         measureCpu: async (phase, server = [parley.pid]) => {
           const groups = () => ({
@@ -86,7 +107,7 @@ async function main(): Promise<void> {
         log(`${scenario.id} failed: ${err instanceof Error ? err.stack : String(err)}`);
         run.failures.push({ id: scenario.id, error: err instanceof Error ? err.message : String(err) });
       } finally {
-        await Promise.all(workers.map((w) => w.stop()));
+        await Promise.all([...workers.map((w) => w.stop()), ...servers.map((p) => p.stop())]);
       }
       log(`${scenario.id} took ${((nowMs() - t0) / 1000).toFixed(0)} s`);
     }

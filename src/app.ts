@@ -160,6 +160,7 @@ export async function createApp(config: AppConfig): Promise<App> {
   metrics.watch({
     webSocket: () => ({ connections: webSocket.connections(), subscriptions: webSocket.subscriptions() }),
     queue: () => services.routing.queueStats(),
+    undeliveredSince: () => events.undeliveredSince(),
     databaseAvailable: () => availability.available(),
   });
 

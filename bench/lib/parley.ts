@@ -15,8 +15,16 @@ export interface ParleyServer {
   stop(): Promise<void>;
 }
 
-export async function startParley(options: { databaseUrl: string; logFile: string }): Promise<ParleyServer> {
-  const adminToken = randomBytes(24).toString('hex');
+/**
+ * Several processes may share one database (each with its own event-log tail); give them the same
+ * `adminToken` so one token works on all of them.
+ */
+export async function startParley(options: {
+  databaseUrl: string;
+  logFile: string;
+  adminToken?: string;
+}): Promise<ParleyServer> {
+  const adminToken = options.adminToken ?? randomBytes(24).toString('hex');
   const log = fs.openSync(options.logFile, 'w');
   const child: ChildProcess = spawn(
     process.execPath,
@@ -52,6 +60,7 @@ export async function startParley(options: { databaseUrl: string; logFile: strin
     throw new Error(`Parley did not start; see ${options.logFile}`);
   }
   const pid = child.pid!;
+  let stopping: Promise<void> | undefined;
   return {
     pid,
     httpUrl: url,
@@ -62,9 +71,10 @@ export async function startParley(options: { databaseUrl: string; logFile: strin
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
     },
     stop: async () => {
+      if (stopping) return stopping;
       child.kill('SIGTERM');
-      await exited;
-      fs.closeSync(log);
+      stopping = exited.then(() => fs.closeSync(log));
+      return stopping;
     },
   };
 }

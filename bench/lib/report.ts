@@ -51,7 +51,7 @@ export function consoleTable(run: BenchRun): string {
       if (r.baseline) lines.push(`    baseline ${measured(r.baseline)}`);
       if (r.baseline?.cpu) lines.push(`             cores: ${cpu(r.baseline.cpu)}`);
       lines.push(
-        `    ${r.ratio !== undefined ? `ratio ${num(r.ratio)}, ` : ''}target ${r.target}: ${r.met ? 'met' : 'NOT met'}`,
+        `    ${r.ratio !== undefined ? `ratio ${num(r.ratio)}, ` : ''}target ${r.target}: ${r.met === undefined ? 'informational' : r.met ? 'met' : 'NOT met'}`,
       );
     }
   }
@@ -65,7 +65,7 @@ export function markdown(run: BenchRun): string {
     `Run of ${run.startedAt} (${Math.round(run.durationSeconds)} s), reproduce with \`${run.command}\`.`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.os}; Node ${m.node}; ${m.postgres}.`,
-    'Everything runs on this one machine: Parley (production build, one process), its embedded PostgreSQL, and the load generators and baseline servers, each in their own process. The "cores" line under each figure says how the cores were shared while it was measured (percent of all cores\' time).',
+    'Everything runs on this one machine: Parley (production build, one process; P3\'s cross-process row adds two more on the same database), its embedded PostgreSQL, and the load generators and baseline servers, each in their own process. The "cores" line under each figure says how the cores were shared while it was measured (percent of all cores\' time).',
     '',
     '| id | figure | Parley | baseline | ratio | target | met |',
     '|---|---|---|---|---|---|---|',

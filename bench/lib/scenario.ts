@@ -11,6 +11,11 @@ export interface BenchContext {
   /** Starts a load process; the run stops it when the scenario ends. */
   worker(label: string): Worker;
   /**
+   * Starts one more Parley process (same build, same database, same admin token) beside
+   * `parley`; the run stops it when the scenario ends.
+   */
+  startParley(label: string): Promise<ParleyServer>;
+  /**
    * Measures how the cores were shared while `phase` ran. `server` are the pids counted as the
    * server under test (Parley's by default; a baseline server's when measuring a baseline).
    */
@@ -53,14 +58,18 @@ export interface Scenario {
   run(ctx: BenchContext): Promise<ScenarioResult>;
 }
 
+/** A row compared with its baseline; `minRatio` null: no target is set, the row is informational. */
 export function ratioRow(
   label: string,
   parley: Measured,
   baseline: Measured,
-  minRatio: number,
+  minRatio: number | null,
   extraTarget?: { text: string; met: boolean },
 ): Row {
   const ratio = parley.value / baseline.value;
+  if (minRatio === null) {
+    return { label, parley, baseline, ratio, target: extraTarget?.text ?? 'none set', met: extraTarget?.met };
+  }
   const met = ratio >= minRatio && (extraTarget?.met ?? true);
   return {
     label,

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CpuShare } from '../lib/cpu';
 import { ratioRow, type BenchContext, type Measured, type Row, type Scenario } from '../lib/scenario';
 import { createChannel, openTickets } from '../lib/setup';
 import { nowMs } from '../lib/stats';
 import type { Worker } from '../lib/worker';
+import type { DeliveryStats } from '../tasks/ws-clients.task';
 
 const SUBSCRIBERS = 1000;
 const PACED_MESSAGES = 40;
@@ -42,6 +44,25 @@ async function waitFor(subs: Worker, expected: number): Promise<void> {
   }
 }
 
+/** Paced: a steady trickle well under saturation; what a subscriber waits for a message. */
+async function pacedPhase(
+  ctx: BenchContext,
+  subs: Worker,
+  publish: Publish,
+  topics: string[],
+  server?: number[],
+): Promise<{ result: DeliveryStats; cpu: CpuShare | undefined }> {
+  const perMessage = SUBSCRIBERS / topics.length;
+  return ctx.measureCpu(async () => {
+    for (let i = 0; i < PACED_MESSAGES; i++) {
+      void publish(topics[i % topics.length]!, `paced:${nowMs()}`);
+      await sleep(PACED_INTERVAL_MS);
+    }
+    await waitFor(subs, PACED_MESSAGES * perMessage);
+    return subs.call('deliveryStats', { reset: true });
+  }, server);
+}
+
 async function phases(
   ctx: BenchContext,
   subs: Worker,
@@ -52,15 +73,7 @@ async function phases(
   await warmUp(subs, publish, topics);
   const perMessage = SUBSCRIBERS / topics.length;
 
-  // Paced: a steady trickle well under saturation; what a subscriber waits for a message.
-  const paced = await ctx.measureCpu(async () => {
-    for (let i = 0; i < PACED_MESSAGES; i++) {
-      void publish(topics[i % topics.length]!, `paced:${nowMs()}`);
-      await sleep(PACED_INTERVAL_MS);
-    }
-    await waitFor(subs, PACED_MESSAGES * perMessage);
-    return subs.call('deliveryStats', { reset: true });
-  }, server);
+  const paced = await pacedPhase(ctx, subs, publish, topics, server);
 
   // Burst: publishers back to back; how many deliveries per second the server sustains.
   const started = nowMs();
@@ -180,11 +193,64 @@ async function variant(ctx: BenchContext, ticketCount: number): Promise<Row[]> {
   ];
 }
 
+/**
+ * The issue's "with 3 processes": messages are sent through the first process and the subscribers
+ * are split over the others, so every delivery crosses processes through the event log.
+ */
+const OTHER_PROCESSES = 2;
+
+async function crossProcess(ctx: BenchContext): Promise<Row> {
+  const admin = ctx.parley.adminToken;
+  const channel = await createChannel(ctx.gql, admin, 'LIVE_CHAT_RETURNING', { requiredSkills: ['p3'] });
+  const tickets = await openTickets(ctx.gql, channel, ['p3-cross-process']);
+  const others = [];
+  for (let i = 0; i < OTHER_PROCESSES; i++) others.push(await ctx.startParley(`P3 process ${i + 2}`));
+
+  const subs = ctx.worker('p3 subscribers (other processes)');
+  for (const [i, other] of others.entries()) {
+    const share = Math.floor(SUBSCRIBERS / OTHER_PROCESSES);
+    await subs.call('subscribe', {
+      mode: 'graphql',
+      url: other.wsUrl,
+      authorization: `Bearer ${admin}`,
+      count: i === OTHER_PROCESSES - 1 ? SUBSCRIBERS - share * (OTHER_PROCESSES - 1) : share,
+      topics: tickets,
+      query: SUBSCRIPTION,
+    });
+  }
+  const publish: Publish = async (ticketId, body) => {
+    await ctx.gql.request(admin, SEND, { ticketId, body });
+  };
+  await warmUp(subs, publish, tickets);
+  const paced = await pacedPhase(ctx, subs, publish, tickets, [ctx.parley.pid, ...others.map((o) => o.pid)]);
+  await subs.call('closeAll', undefined);
+  await subs.stop();
+  await Promise.all(others.map((o) => o.stop()));
+  if (paced.result.errors > 0) throw new Error(`P3 cross-process errors: ${paced.result.firstError}`);
+
+  const expected = PACED_MESSAGES * SUBSCRIBERS;
+  const p95 = paced.result.latency.p95;
+  ctx.log(
+    `P3 across processes: p95 ${p95.toFixed(1)} ms; ${paced.result.received} of ${expected} deliveries`,
+  );
+  return {
+    label: `one ticket, subscribers on ${OTHER_PROCESSES} other processes (${OTHER_PROCESSES + 1} in all): latency, ${1000 / PACED_INTERVAL_MS} msgs/s paced`,
+    parley: {
+      value: paced.result.received,
+      unit: 'delivered',
+      latency: paced.result.latency,
+      cpu: paced.cpu,
+    },
+    target: `p95 ≤ 100 ms; all ${expected.toLocaleString('en-US')} delivered`,
+    met: p95 <= 100 && paced.result.received === expected,
+  };
+}
+
 export const fanOut: Scenario = {
   id: 'P3',
   title: 'Publish → receive at 1,000 graphql-ws subscribers vs a raw `ws` broadcast to 1,000 sockets',
   async run(ctx) {
-    const rows = [...(await variant(ctx, 1)), ...(await variant(ctx, 100))];
+    const rows = [...(await variant(ctx, 1)), ...(await variant(ctx, 100)), await crossProcess(ctx)];
     return {
       id: this.id,
       title: this.title,
@@ -193,6 +259,7 @@ export const fanOut: Scenario = {
         `${SUBSCRIBERS} graphql-ws connections in one load process, one \`messageAdded\` subscription each (admin token), on one ticket or 10 per ticket over 100 tickets. Messages are published with \`sendMessage\` over HTTP; the body carries the send time and each subscriber takes its latency on receipt (same machine clock).`,
         `Latency: ${PACED_MESSAGES} messages, one every ${PACED_INTERVAL_MS} ms. Delivery rate: ${BURST_MESSAGES} messages from ${PUBLISHERS} publishers, each sending its next as soon as the last returned; deliveries divided by the time from the first send to the last receipt.`,
         'Baseline: a `ws` server in its own process; POST /publish serialises the same payload once and sends it to every socket of the topic.',
+        `Across processes: ${OTHER_PROCESSES} more Parley processes (same build, same database, each with its own event-log tail) are started for this row only; the ${SUBSCRIBERS} subscribers are split evenly over them and the messages are sent through the first process, so every delivery goes commit → log → another process's tail → subscriber. Same one ticket and paced load as the first row; no baseline. Its "cores" line counts all ${OTHER_PROCESSES + 1} Parley processes as the server.`,
       ],
     };
   },

@@ -1,6 +1,7 @@
 import { bareHttpServer, rawWsServer, stopServers } from './baseline-servers.task';
 import { httpLoad } from './http-load.task';
 import { pgInsertLoad } from './pg-insert.task';
+import { keysetRead, replayClose, replayLiveStats, replaySubscribe } from './replay.task';
 import { agentsStats, routeBaseline, startAgents, stopAgents } from './routing.task';
 import { closeAll, deliveryStats, openIdle, subscribe } from './ws-clients.task';
 
@@ -19,6 +20,10 @@ export const tasks = {
   agentsStats,
   stopAgents,
   routeBaseline,
+  replaySubscribe,
+  replayLiveStats,
+  replayClose,
+  keysetRead,
 };
 
 type Tasks = typeof tasks;

@@ -30,7 +30,7 @@ function fail(err: unknown): void {
   firstError ??= err instanceof Error ? err.message : JSON.stringify(err);
 }
 
-function graphqlClient(url: string, authorization: string): Promise<Client> {
+export function graphqlClient(url: string, authorization: string): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client = createClient({
       url,

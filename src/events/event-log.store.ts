@@ -124,6 +124,16 @@ export async function committedHead(query: Query): Promise<StreamPosition> {
   return row ? positionOf(row.stream_xid as string, row.id as string) : STREAM_START;
 }
 
+/** When the first change after `position` was made, settled or not; null when there is none. */
+export async function firstAfter(query: Query, position: StreamPosition): Promise<Date | null> {
+  const [row] = await query(`select e.at from ticket_events e where ${AFTER} ${ORDER} limit 1`, [
+    String(position.xid),
+    String(position.id),
+  ]);
+  if (!row) return null;
+  return row.at instanceof Date ? row.at : new Date(row.at as string);
+}
+
 export interface RangeRead {
   after: StreamPosition;
   /** Inclusive; positions a reader has already read (all settled). None: up to what is settled now. */

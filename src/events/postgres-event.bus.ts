@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger';
-import { committedHead, queryOn } from './event-log.store';
+import { committedHead, firstAfter, queryOn } from './event-log.store';
 import { loadChanges } from './change-loader';
 import { EventTail } from './event-tail';
 import { StreamConnection } from './stream-connection';
@@ -20,6 +20,8 @@ export interface PostgresEventBus extends TicketEventBus {
   start(): Promise<void>;
   /** Whether the stream's connection is up (readiness). */
   listening(): boolean;
+  /** When the oldest change committed but not yet delivered here was made; null when caught up. */
+  undeliveredSince(): Promise<Date | null>;
   stop(): Promise<void>;
 }
 
@@ -134,6 +136,7 @@ export function createPostgresEventBus(options: {
       poll.unref();
     },
     listening: () => connection.connected(),
+    undeliveredSince: () => firstAfter(queryOn(em.fork()), fanOut.published()),
     async stop() {
       if (poll) clearInterval(poll);
       tail.stop();

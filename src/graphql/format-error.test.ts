@@ -29,6 +29,18 @@ describe('createErrorFormatter', () => {
     });
   });
 
+  it('gives a stream’s last result its code and details: a LAGGING subscriber’s error has no path', () => {
+    const { format, logged } = formatter(true);
+    const lagging = new DomainError('LAGGING', 'Fell behind', undefined, { resumeAfter: 'czE6MToy' });
+    // As graphql/shared-subscribe.ts ends a stream: no field, so no path.
+    const error = new GraphQLError(lagging.message, { originalError: lagging });
+    expect(format(error.toJSON(), error)).toEqual({
+      message: 'Fell behind',
+      extensions: { code: 'LAGGING', resumeAfter: 'czE6MToy' },
+    });
+    expect(logged).toEqual([]);
+  });
+
   it.each([true, false])(
     'turns a bug into INTERNAL_SERVER_ERROR with an id that is in the log (production %p)',
     (production) => {

@@ -29,7 +29,12 @@ export function createErrorFormatter({ logger, production, availability }: Error
   // `requestId`: given where the caller knows it (a WebSocket's connection); over HTTP the
   // operation's log line pairs its requestId with this errorId.
   return (formatted: GraphQLFormattedError, error: unknown, requestId?: string): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    // A stream's last result (graphql/shared-subscribe.ts: a LAGGING subscriber) wraps its
+    // DomainError in a GraphQLError of no field, without a path, which Apollo's unwrap leaves as is.
+    const original =
+      error instanceof GraphQLError && error.originalError instanceof DomainError
+        ? error.originalError
+        : unwrapResolverError(error);
     if (original instanceof DomainError) {
       return {
         message: original.message,

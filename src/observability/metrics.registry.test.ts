@@ -51,9 +51,10 @@ describe('ParleyMetrics', () => {
     expect(series.map((s) => s.name)).not.toContain('Probe');
   });
 
-  it('computes the queue gauges at scrape time from the injected clock, and keeps answering when the database does not', async () => {
+  it('computes the queue and stream-lag gauges at scrape time from the injected clock, and keeps answering when the database does not', async () => {
     const { clock, metrics } = fresh();
     let available = true;
+    let undelivered: Date | null = new Date('2026-03-01T08:59:58.000Z');
     let figures: () => Promise<{ waiting: number; oldestWaitingSince: Date | null }> = async () => ({
       waiting: 3,
       oldestWaitingSince: new Date('2026-03-01T08:59:00.000Z'),
@@ -61,11 +62,13 @@ describe('ParleyMetrics', () => {
     metrics.watch({
       webSocket: () => ({ connections: 2, subscriptions: 5 }),
       queue: () => figures(),
+      undeliveredSince: async () => undelivered,
       databaseAvailable: () => available,
     });
     const text = await metrics.scrape();
     expect(text).toContain('parley_queue_waiting_tickets 3');
     expect(text).toContain('parley_queue_oldest_wait_seconds 60');
+    expect(text).toContain('parley_event_stream_lag_seconds 2');
     expect(text).toContain('parley_websocket_connections 2');
     expect(text).toContain('parley_subscriptions 5');
 
@@ -82,8 +85,10 @@ describe('ParleyMetrics', () => {
 
     available = true;
     figures = async () => ({ waiting: 0, oldestWaitingSince: null });
+    undelivered = null;
     const empty = await metrics.scrape();
     expect(empty).toContain('parley_queue_waiting_tickets 0');
     expect(empty).toContain('parley_queue_oldest_wait_seconds 0');
+    expect(empty).toContain('parley_event_stream_lag_seconds 0');
   });
 });

@@ -25,6 +25,11 @@ export interface QueueFigures {
 export interface MetricsSources {
   webSocket: () => { connections: number; subscriptions: number };
   queue: () => Promise<QueueFigures>;
+  /**
+   * When the oldest change committed but not yet delivered by this process was made (null: caught
+   * up with the log).
+   */
+  undeliveredSince: () => Promise<Date | null>;
   /** False while the database is away: the queue gauges then keep their last values. */
   databaseAvailable: () => boolean;
 }
@@ -40,6 +45,7 @@ export class ParleyMetrics implements ServiceMetrics {
   private readonly jobLateness: Histogram<'job'>;
   private readonly queueWaiting: Gauge;
   private readonly queueOldestWait: Gauge;
+  private readonly streamLag: Gauge;
   private readonly operationNames = new Set<string>();
   private sources: MetricsSources | undefined;
   // While the database is slow every scrape fails the same way: one line a minute.
@@ -92,8 +98,12 @@ export class ParleyMetrics implements ServiceMetrics {
       help: 'How long the longest-waiting ticket has waited (0 when none waits)',
       registers,
     });
-    // parley_event_stream_lag_seconds belongs here once the event stream exists, and
-    // parley_webhook_deliveries_total{outcome} once webhooks do.
+    this.streamLag = new Gauge({
+      name: 'parley_event_stream_lag_seconds',
+      help: 'How long ago the oldest ticket change committed but not yet delivered by this process was made (0 when caught up)',
+      registers,
+    });
+    // parley_webhook_deliveries_total{outcome} belongs here once webhooks exist.
   }
 
   /** The parts of the app the gauges read at scrape time (they exist only after the metrics do). */
@@ -128,12 +138,16 @@ export class ParleyMetrics implements ServiceMetrics {
 
   /** The text exposition, with the queue gauges brought up to date first when the database answers. */
   async scrape(): Promise<string> {
-    await this.refreshQueue();
+    await this.refreshFromDatabase();
     return this.registry.metrics();
   }
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  private secondsSince(since: Date | null): number {
+    return since ? Math.max(0, (this.clock.now().getTime() - since.getTime()) / 1000) : 0;
   }
 
   private operationLabel(name: string | null | undefined, learn: boolean): string {
@@ -145,28 +159,26 @@ export class ParleyMetrics implements ServiceMetrics {
   }
 
   /** Never fails the scrape: a database that is away or slow leaves the last figures in place. */
-  private async refreshQueue(): Promise<void> {
+  private async refreshFromDatabase(): Promise<void> {
     const sources = this.sources;
     if (!sources?.databaseAvailable()) return;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const figures = await Promise.race([
-        sources.queue(),
+      const [figures, undeliveredSince] = await Promise.race([
+        Promise.all([sources.queue(), sources.undeliveredSince()]),
         new Promise<never>((_resolve, reject) => {
           timer = setTimeout(
-            () => reject(new Error(`the queue figures took over ${QUEUE_DEADLINE_MS} ms`)),
+            () => reject(new Error(`the database figures took over ${QUEUE_DEADLINE_MS} ms`)),
             QUEUE_DEADLINE_MS,
           );
         }),
       ]);
       this.queueWaiting.set(figures.waiting);
-      const since = figures.oldestWaitingSince;
-      this.queueOldestWait.set(
-        since ? Math.max(0, (this.clock.now().getTime() - since.getTime()) / 1000) : 0,
-      );
+      this.queueOldestWait.set(this.secondsSince(figures.oldestWaitingSince));
+      this.streamLag.set(this.secondsSince(undeliveredSince));
     } catch (err) {
       if (this.queueFailures.fresh(err))
-        this.logger.warn({ err }, 'queue figures for /metrics could not be computed; kept the last ones');
+        this.logger.warn({ err }, 'database figures for /metrics could not be read; kept the last ones');
     } finally {
       clearTimeout(timer);
     }

@@ -2,7 +2,8 @@ import { badInput } from '../errors';
 
 /**
  * A change's place in the one ordered stream (docs/domain.md "The event stream"): the log row's
- * stream transaction id, then its id, compared in that order. Both are unsigned 64-bit integers.
+ * stream transaction id (xid8, unsigned 64-bit), then its id (bigserial, signed 64-bit, so never
+ * past 2^63 - 1), compared in that order.
  */
 export interface StreamPosition {
   readonly xid: bigint;
@@ -13,6 +14,8 @@ export interface StreamPosition {
 export const STREAM_START: StreamPosition = { xid: 0n, id: 0n };
 
 const MAX_U64 = 2n ** 64n - 1n;
+// ticket_events.id is a bigint: a larger id is no row's, and PostgreSQL refuses it as a bigint.
+const MAX_I64 = 2n ** 63n - 1n;
 const DIGITS = /^(0|[1-9][0-9]{0,19})$/;
 const VERSION = 's1';
 
@@ -51,6 +54,6 @@ export function decodeStreamCursor(cursor: string, field = 'after'): StreamPosit
     throw refuse();
   }
   const position = positionOf(xid, id);
-  if (position.xid > MAX_U64 || position.id > MAX_U64) throw refuse();
+  if (position.xid > MAX_U64 || position.id > MAX_I64) throw refuse();
   return position;
 }
