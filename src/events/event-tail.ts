@@ -5,6 +5,9 @@ import { readSettled, settledHead, type LoggedChange, type Query } from './event
 import type { LocalFanOut, TicketChangeEvent } from './ticket-event.bus';
 
 const BATCH = 500;
+// Under load, commits wake the tail far more often than it needs to read: one read every few
+// milliseconds takes them all in a batch, for a few milliseconds of delivery latency.
+const MIN_READ_INTERVAL_MS = 4;
 // A change held back by a transaction still running is read again soon: first after this long,
 // doubling up to HELD_MAX_MS (write transactions last milliseconds; a long one delays everyone).
 const HELD_MIN_MS = 2;
@@ -22,7 +25,9 @@ const FAILED_MAX_MS = 5_000;
 export class EventTail {
   private reading = false;
   private again = false;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private timerDueAt = 0;
+  private lastReadAt = -Infinity;
   private heldDelayMs = 0;
   private failedDelayMs = 0;
   private stopped = false;
@@ -46,17 +51,14 @@ export class EventTail {
     this.started = true;
   }
 
+  /** Reads soon: at once, or when MIN_READ_INTERVAL_MS has passed since the last read began. */
   wake(): void {
     if (this.stopped || !this.started) return;
     if (this.reading) {
       this.again = true;
       return;
     }
-    if (this.retryTimer) {
-      clearTimeout(this.retryTimer);
-      this.retryTimer = null;
-    }
-    void this.run();
+    this.readIn(this.lastReadAt + MIN_READ_INTERVAL_MS - performance.now());
   }
 
   /** Resolves once everything up to `target` has been delivered here. */
@@ -70,24 +72,27 @@ export class EventTail {
 
   stop(): void {
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 
   private async run(): Promise<void> {
     this.reading = true;
-    let heldBack: boolean;
+    this.again = false;
+    this.lastReadAt = performance.now();
+    let retryInMs: number | null = null;
     try {
+      let full: boolean;
+      let heldBack: boolean;
       do {
-        this.again = false;
         const read = await readSettled(this.options.query, this.options.fanOut.published(), BATCH);
         heldBack = read.heldBack;
         if (read.changes.length > 0) await this.deliver(read.changes);
-        if (read.changes.length === BATCH) this.again = true;
-      } while (this.again && !this.stopped);
+        full = read.changes.length === BATCH;
+      } while (full && !this.stopped);
       this.failedDelayMs = 0;
       this.heldDelayMs = heldBack ? Math.min(HELD_MAX_MS, Math.max(HELD_MIN_MS, this.heldDelayMs * 2)) : 0;
-      if (heldBack) this.retryIn(this.heldDelayMs);
+      if (heldBack) retryInMs = this.heldDelayMs;
     } catch (err) {
       this.failedDelayMs = Math.min(FAILED_MAX_MS, Math.max(FAILED_MIN_MS, this.failedDelayMs * 2));
       if (this.repeats.fresh(err)) {
@@ -96,11 +101,36 @@ export class EventTail {
           'could not read the event log; retrying',
         );
       }
-      this.retryIn(this.failedDelayMs);
+      retryInMs = this.failedDelayMs;
     } finally {
       this.reading = false;
       this.resolveWaiters();
     }
+    if (retryInMs !== null) this.readIn(retryInMs);
+    // Woken while reading: something may have committed after the read's snapshot.
+    if (this.again) this.wake();
+  }
+
+  /** Reads after `ms` (at once when ≤ 0), unless a read is already due sooner. */
+  private readIn(ms: number): void {
+    if (this.stopped) return;
+    const dueAt = performance.now() + Math.max(0, ms);
+    if (this.timer) {
+      if (this.timerDueAt <= dueAt) return;
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (ms <= 0) {
+      void this.run();
+      return;
+    }
+    this.timerDueAt = dueAt;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.reading) this.again = true;
+      else void this.run();
+    }, ms);
+    this.timer.unref();
   }
 
   /**
@@ -121,15 +151,6 @@ export class EventTail {
     fanOut.publish(changes, loaded);
   }
 
-  private retryIn(ms: number): void {
-    if (this.stopped || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.wake();
-    }, ms);
-    this.retryTimer.unref();
-  }
-
   private resolveWaiters(): void {
     const published = this.options.fanOut.published();
     this.waiters = this.waiters.filter((w) => {
@@ -137,6 +158,5 @@ export class EventTail {
       w.resolve();
       return false;
     });
-    if (this.waiters.length > 0 && !this.retryTimer && !this.reading) this.retryIn(HELD_MIN_MS);
   }
 }

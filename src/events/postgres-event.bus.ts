@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../observability/logger';
 import { committedHead, firstAfter, queryOn } from './event-log.store';
 import { loadChanges } from './change-loader';
@@ -13,6 +14,7 @@ const WAKE_CHANNEL = 'parley_wake';
 const ANNOUNCE_CHANNEL = 'parley_events';
 // Wake-ups are a shortcut; this poll is the guarantee when one is missed.
 const POLL_MS = 1_000;
+const MIN_WAKE_INTERVAL_MS = 4;
 
 type Announcement = { a: string } | { s: string } | { r: string[] };
 
@@ -89,6 +91,8 @@ export function createPostgresEventBus(options: {
         hintAgain = false;
         // While the connection is down the others' polls find the change; nothing to retry.
         await connection.notify(WAKE_CHANNEL, processId).catch(() => undefined);
+        // Commits in the meantime share the next wake-up: at most one every few milliseconds.
+        await sleep(MIN_WAKE_INTERVAL_MS);
       } while (hintAgain);
       hinting = false;
     })();

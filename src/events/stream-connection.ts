@@ -70,6 +70,9 @@ export class StreamConnection {
       statement_timeout: STATEMENT_TIMEOUT_MS,
       query_timeout: STATEMENT_TIMEOUT_MS + 5_000,
       application_name: STREAM_APPLICATION_NAME,
+      // Its only writes are wake-up NOTIFYs, whose transactions need no flush to disk to be
+      // delivered; waiting for one would cost every wake-up an fsync.
+      options: '-c synchronous_commit=off',
     });
     client.on('notification', (message) => {
       if (message.payload !== undefined) this.options.onNotification(message.channel, message.payload);
