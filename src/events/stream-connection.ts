@@ -19,6 +19,7 @@ export const STREAM_APPLICATION_NAME = 'parley-event-stream';
  */
 export class StreamConnection {
   private client: pg.Client | null = null;
+  private queue: Promise<void> = Promise.resolve();
   private stopped = false;
   private attempts = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -42,12 +43,22 @@ export class StreamConnection {
     return this.client !== null;
   }
 
-  /** Runs on this connection; fails at once while it is down (the caller retries). */
-  readonly query: Query = async (sql, params) => {
-    const client = this.client;
-    if (!client) throw new Error('the event stream connection is down');
-    const result = await client.query(numbered(sql), [...params]);
-    return result.rows as Record<string, unknown>[];
+  /**
+   * Runs on this connection, after whatever runs on it already (pg 9 will refuse overlapping
+   * queries on one client); fails at once while it is down (the caller retries).
+   */
+  readonly query: Query = (sql, params) => {
+    const run = this.queue.then(async () => {
+      const client = this.client;
+      if (!client) throw new Error('the event stream connection is down');
+      const result = await client.query(numbered(sql), [...params]);
+      return result.rows as Record<string, unknown>[];
+    });
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   };
 
   async notify(channel: string, payload: string): Promise<void> {

@@ -16,6 +16,15 @@ import {
   type Received,
   type ServerProcess,
 } from '../support/server-process';
+import {
+  duplicates,
+  openFeed,
+  readLog,
+  ResumingFeed,
+  withoutBodies,
+  type Feed,
+  type FeedSocket,
+} from '../support/stream-client';
 import { connectWs } from '../support/ws-client';
 
 /**
@@ -24,7 +33,11 @@ import { connectWs } from '../support/ws-client';
  * for 8 s and started again, (c) PostgreSQL frozen (SIGSTOP) for 6 s. In each: no process exits,
  * WebSockets stay open, /readyz goes 503 and comes back to 200, every acknowledged message is stored exactly once (the
  * partners retry what was refused or never answered, with the same externalMessageId), and a close
- * that fell due during the outage happens once after it.
+ * that fell due during the outage happens once after it. Through the stream (issue 13 with 14): a
+ * ticketChanged subscriber on each process, connected throughout, receives every change committed
+ * before, during and after the fault, in order, once; and one whose socket is lost during the
+ * outage reconnects (to either process, refused while the database is away) with `after:` its last
+ * cursor until it is served, and misses nothing and repeats nothing.
  */
 
 const USERS = 6;
@@ -78,7 +91,11 @@ describe('the database fails under load (issue 13)', () => {
     agentId = createAgent.agent.id;
   }, 120_000);
 
+  // Feeds a failed round left running.
+  const openFeeds = new Set<{ stop(): Promise<unknown> }>();
+
   afterAll(async () => {
+    await Promise.all([...openFeeds].map((feed) => feed.stop()));
     await killServers();
     await database?.stop().catch(() => undefined);
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -159,6 +176,22 @@ describe('the database fails under load (issue 13)', () => {
       pending: null,
       wrong: [],
     }));
+    // The stream's subscribers, from the last change committed so far.
+    const filter = { channelId: channel.id };
+    const start = (await readLog(servers[0]!.url, ADMIN_TOKEN, filter)).at(-1)?.cursor ?? null;
+    const wsUrl = (server: ServerProcess) => server.url.replace(/^http/, 'ws');
+    const feeds: { socket: FeedSocket; feed: Feed }[] = await Promise.all(
+      servers.map((server) => openFeed(wsUrl(server), ADMIN_TOKEN, { filter, after: start })),
+    );
+    const resuming = new ResumingFeed({
+      wsUrl: (attempt) => wsUrl(servers[attempt % servers.length]!),
+      token: ADMIN_TOKEN,
+      filter,
+      after: start,
+    });
+    openFeeds.add(resuming);
+    for (const { socket } of feeds) openFeeds.add({ stop: () => socket.close() });
+    await resuming.connected;
     let loading = true;
     const load = partners.map(async (partner, i) => {
       while (loading) await sendOne(partner, servers[i % servers.length]!);
@@ -181,7 +214,11 @@ describe('the database fails under load (issue 13)', () => {
     })();
 
     await sleep(500);
-    await fault();
+    const faulting = fault();
+    // Its network goes during the outage: it reconnects by itself, from its last cursor.
+    await sleep(300);
+    resuming.drop();
+    await faulting;
     // Back: each server ready again, and the load carries on for a while on the recovered database.
     const deadline = performance.now() + 60_000;
     for (;;) {
@@ -246,6 +283,28 @@ describe('the database fails under load (issue 13)', () => {
       expect(rows[0]!.closes).toBe(1);
     } finally {
       await client.end();
+    }
+
+    // Everything committed since the feeds started (the close included: nothing changes after it),
+    // to each subscriber: the log's list, in its order, once.
+    const log = await readLog(servers[0]!.url, ADMIN_TOKEN, filter, start);
+    expect(log.length).toBeGreaterThan(0);
+    try {
+      for (const { feed } of feeds) {
+        await feed.count(log.length, 60_000);
+        expect(feed.errors).toEqual([]);
+        expect(withoutBodies(feed.changes)).toEqual(log);
+      }
+      await resuming.count(log.length, 60_000);
+      await sleep(200);
+      expect(withoutBodies(resuming.changes)).toEqual(log);
+      expect(duplicates(resuming.changes)).toEqual([]);
+      expect(resuming.connections).toBeGreaterThan(1);
+      // Connected throughout: not closed under the fault.
+      for (const { socket } of feeds) expect(socket.socket.readyState).toBe(socket.socket.OPEN);
+    } finally {
+      await Promise.all([...openFeeds].map((feed) => feed.stop()));
+      openFeeds.clear();
     }
   }
 
