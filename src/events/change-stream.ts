@@ -22,6 +22,8 @@ export interface ChangeStreamOptions {
   replay: (after: StreamPosition, upTo: StreamPosition, limit: number) => Promise<ReplayPage>;
   /** Live changes held for a subscriber that is not reading; one more ends the stream. */
   capacity: number;
+  /** Live changes it does not want, beyond what the filter says (messages up to a sequence). */
+  skip?: (event: TicketChangeEvent) => boolean;
   /** The error the stream ends with when its buffer overflows, given the last change it sent. */
   lagging: (lastSent: StreamPosition, lastEvent: TicketChangeEvent | null) => Error;
 }
@@ -116,6 +118,7 @@ export class ChangeStream implements AsyncIterableIterator<TicketChangeEvent> {
   private received(event: TicketChangeEvent): void {
     if (comparePositions(event.position, this.from) <= 0) return;
     this.from = event.position;
+    if (this.options.skip?.(event)) return;
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = null;

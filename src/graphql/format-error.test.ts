@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, parse, type OperationDefinitionNode } from 'graphql';
 import { DomainError } from '../domain/errors';
 import { createLogger } from '../observability/logger';
 import { createErrorFormatter } from './format-error';
@@ -87,4 +87,45 @@ describe('createErrorFormatter', () => {
     const asApolloHandsIt = { ...error.toJSON(), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     expect(formatter(true).format(asApolloHandsIt, error).extensions).toEqual({ code: 'BAD_USER_INPUT' });
   });
+
+  it.each([
+    [
+      'a variable given a bad value',
+      'Variable "$filter" got invalid value "S0" at "filter.statuses[0]".',
+      true,
+    ],
+    [
+      'the end of variable coercion past 50 bad values',
+      'Too many errors processing variables, error limit reached. Execution aborted.',
+      false,
+    ],
+  ])(
+    "codes graphql-js's refusal of %s BAD_USER_INPUT, over HTTP and graphql-ws (found by fuzzing ticketChanges)",
+    (_name, message, atVariable) => {
+      const nodes = atVariable ? variables('query($filter: TicketFilter) { tickets { id } }') : undefined;
+      const error = new GraphQLError(message, { nodes });
+      // Apollo's code for it over HTTP (INTERNAL_SERVER_ERROR for the end of coercion), none over graphql-ws.
+      for (const extensions of [{ code: 'INTERNAL_SERVER_ERROR' }, {}]) {
+        expect(formatter(true).format({ ...error.toJSON(), extensions }, error).extensions).toEqual({
+          code: 'BAD_USER_INPUT',
+        });
+      }
+    },
+  );
+
+  it('leaves a validation error at a variable coded as it is', () => {
+    const nodes = variables('query($unused: Int) { me { id } }');
+    const error = new GraphQLError('Variable "$unused" is never used.', {
+      nodes,
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    expect(formatter(true).format(error.toJSON(), error).extensions).toEqual({
+      code: 'GRAPHQL_VALIDATION_FAILED',
+    });
+  });
 });
+
+/** The variable definitions of a one-operation document, where graphql-js locates its variable errors. */
+function variables(query: string) {
+  return (parse(query).definitions[0] as OperationDefinitionNode).variableDefinitions ?? [];
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
 import { DomainError } from '../domain/errors';
 import type { DatabaseAvailability, DatabaseFault } from '../db/availability';
 import type { Logger } from '../observability/logger';
@@ -51,7 +51,15 @@ export function createErrorFormatter({ logger, production, availability }: Error
     // not be) wrap nothing, and Apollo codes them INTERNAL_SERVER_ERROR: the request was wrong.
     const refusedByGraphQL =
       original !== error && original instanceof GraphQLError && !original.originalError;
-    const code = refusedByGraphQL ? 'BAD_USER_INPUT' : formatted.extensions?.code;
+    // So are its refusals of a variable's value (located at the variable's definition), and the
+    // error that ends their coercion after 50: Apollo codes the first BAD_USER_INPUT over HTTP but
+    // not the last, and over graphql-ws nothing codes them.
+    const uncoded = [undefined, 'INTERNAL_SERVER_ERROR'].includes(formatted.extensions?.code as string);
+    const badVariable =
+      original instanceof GraphQLError &&
+      (original.message.startsWith('Too many errors processing variables') ||
+        (original.nodes?.length === 1 && original.nodes[0]!.kind === Kind.VARIABLE_DEFINITION));
+    const code = refusedByGraphQL || (uncoded && badVariable) ? 'BAD_USER_INPUT' : formatted.extensions?.code;
     if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
       // extensions.http is for the HTTP transport's status line; Apollo drops it, graphql-ws would not.
       const { http: _http, ...extensions } = formatted.extensions ?? {};

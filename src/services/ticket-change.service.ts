@@ -25,6 +25,8 @@ export const MAX_CHANGES_PAGE = 1_000;
 export interface ChangePage {
   events: TicketChangeEvent[];
   hasNextPage: boolean;
+  /** Where the next page starts: the last change read (its ticket may be gone, and it with it). */
+  endCursor: string | null;
 }
 
 /**
@@ -50,16 +52,19 @@ export class TicketChangeService {
       throw badInput('first', `first must be a whole number from 0 to ${MAX_CHANGES_PAGE}`);
     }
     const from = after === null ? STREAM_START : decodeStreamCursor(after);
-    if (first === 0) return { events: [], hasNextPage: false };
+    if (first === 0) return { events: [], hasNextPage: false, endCursor: null };
     const changes = await readRange(queryOn(this.em.fork()), {
       after: from,
       upTo: null,
       filter: ticketChangeFilter(principal, filter),
       limit: first + 1,
     });
+    const page = changes.slice(0, first);
+    const last = page.at(-1);
     return {
-      events: await loadChanges(this.em, changes.slice(0, first)),
+      events: await loadChanges(this.em, page),
       hasNextPage: changes.length > first,
+      endCursor: last ? encodeStreamCursor(last.position) : null,
     };
   }
 
@@ -117,6 +122,9 @@ export class TicketChangeService {
       after,
       capacity: this.subscriberBuffer,
       replay: (from, upTo, limit) => this.replay(filter, from, upTo, limit, afterSequence),
+      // An afterSequence past the ticket's last message: the messages up to it are not wanted live either.
+      skip:
+        afterSequence === undefined ? undefined : (event) => (event.message?.sequence ?? 0) <= afterSequence,
       lagging: (lastSent, last) =>
         new DomainError(
           'LAGGING',

@@ -113,7 +113,56 @@ const INT_HINTS: Record<string, number[]> = {
   capacity: [0, 1, 2, 99, 100, 101, -1],
   closeAfterSolvedSeconds: [0, 1, 60, 3_600, 345_600, 2_419_200, 2_419_201, -1],
   offerTimeoutSeconds: [4, 5, 30, 3_600, 3_601, 0, -30],
+  // ticketChanges' page size: 0 to 1,000.
+  first: [0, 1, 7, 100, 1_000, 1_001, -1],
 };
+
+// The parts of a stream cursor (`s1:<xid>:<id>`, base64url): xids are unsigned 64-bit, log ids
+// PostgreSQL bigints; both sides of each bound, and numbers written in ways the server never writes.
+const POSITION_PARTS = [
+  '0',
+  '1',
+  '7',
+  '9223372036854775807',
+  '9223372036854775808',
+  '18446744073709551615',
+  '18446744073709551616',
+  '99999999999999999999999',
+  '-1',
+  '01',
+  '1e3',
+  ' 1',
+  '',
+];
+
+const base64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+
+/** Cursors as this server writes them (mostly naming positions that exist, or before or after all), and near misses. */
+function cursorString(): fc.Arbitrary<unknown> {
+  const part = fc.oneof(
+    { arbitrary: fc.constantFrom(...POSITION_PARTS), weight: 3 },
+    { arbitrary: fc.bigInt({ min: 0n, max: 5_000n }).map(String), weight: 2 },
+    { arbitrary: fc.bigInt({ min: 0n, max: 2n ** 64n }).map(String), weight: 1 },
+  );
+  return fc.oneof(
+    { arbitrary: fc.tuple(part, part).map(([xid, id]) => base64url(`s1:${xid}:${id}`)), weight: 6 },
+    {
+      arbitrary: fc
+        .tuple(fc.constantFrom('s0', 's2', 'S1', '', ' s1'), part, part)
+        .map(([version, xid, id]) => base64url(`${version}:${xid}:${id}`)),
+      weight: 1,
+    },
+    {
+      arbitrary: fc.tuple(part, part, part).map(([xid, id, extra]) => base64url(`s1:${xid}:${id}:${extra}`)),
+      weight: 1,
+    },
+    // Standard base64 (padding, + and /) of the same text.
+    {
+      arbitrary: fc.tuple(part, part).map(([xid, id]) => Buffer.from(`s1:${xid}:${id}`).toString('base64')),
+      weight: 1,
+    },
+  );
+}
 
 const anyCodePoint = fc.integer({ min: 0, max: 0x10ffff }).map((cp) => String.fromCodePoint(cp));
 
@@ -160,6 +209,8 @@ function plausibleString(name: string): fc.Arbitrary<unknown> | null {
     case 'externalUserId':
       // A few repeated ids: later messages land on the tickets earlier ones opened.
       return fc.oneof(fc.constantFrom('fuzz-user-1', 'fuzz-user-2', 'fuzz-user-3'), plainString);
+    case 'after':
+      return cursorString();
     case 'externalMessageId':
       // Collisions are the point: a repeat must answer duplicate: true and change nothing.
       return fc.integer({ min: 0, max: 300 }).map((n) => `fuzz-msg-${n}`);
@@ -445,8 +496,8 @@ type Shape =
   | { kind: 'retype'; arg: number; as: number };
 
 /**
- * Operations calling one mutation: every argument generated from its type, sent as variables
- * (mostly), else inlined as a literal, left out of the document, or declared with a wrong type.
+ * Operations calling one mutation (or query): every argument generated from its type, sent as
+ * variables (mostly), else inlined as a literal, left out of the document, or declared with a wrong type.
  */
 export function operationFor(
   field: GraphQLField<unknown, unknown>,
@@ -460,6 +511,8 @@ export function operationFor(
      * allows that, and a null in it fails at execution), to set aside a known bug while it is open.
      */
     nullableVariableForDefault?: boolean;
+    /** The field is the Query type's, not the Mutation type's. */
+    operation?: 'mutation' | 'query';
   } = {},
 ): fc.Arbitrary<FuzzOperation> {
   const ctx: Ctx = { mutation: field.name, pools };
@@ -518,7 +571,8 @@ export function operationFor(
     });
     const head = definitions.length ? `(${definitions.join(', ')})` : '';
     const call = passed.length ? `(${passed.join(', ')})` : '';
-    return { query: `mutation Fuzz${head} { ${field.name}${call} ${selection} }`, variables };
+    const operation = options.operation ?? 'mutation';
+    return { query: `${operation} Fuzz${head} { ${field.name}${call} ${selection} }`, variables };
   });
 }
 

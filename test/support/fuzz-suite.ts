@@ -75,6 +75,7 @@ let t: TestApp;
 let db: pg.Client;
 let snapshotSql: string;
 let mutationType: GraphQLObjectType;
+let queryType: GraphQLObjectType;
 const pools: IdPools = { agents: [], channels: [], styles: [], tickets: [], tokens: [] };
 const tokens: Record<Caller, string | undefined> = {
   ADMIN: undefined,
@@ -111,6 +112,7 @@ export function defineFuzzSuite(part: number, parts: number): void {
     });
     tokens.ADMIN = t.adminToken;
     mutationType = (await getSchema()).getMutationType()!;
+    queryType = (await getSchema()).getQueryType()!;
     db = new pg.Client({ connectionString: t.db.url });
     await db.connect();
 
@@ -441,6 +443,62 @@ export function defineFuzzSuite(part: number, parts: number): void {
       300_000,
     );
   });
+
+  // Issue 14: the event stream's catch-up read takes a cursor (`after`), a filter and a page size
+  // from any signed-in caller. Fuzzed like the mutations, with cursors shaped like the server's
+  // (fuzz-inputs.ts); a read changes nothing, accepted or refused. It found, now fixed: a cursor
+  // whose id is past PostgreSQL's bigint (domain/stream/stream-position.ts), and a list of over 50
+  // bad enum values, whose end of variable coercion Apollo coded INTERNAL_SERVER_ERROR
+  // (graphql/format-error.ts), both answered INTERNAL_SERVER_ERROR.
+  const READS = ['ticketChanges'];
+  // A read loads up to 1,000 changes: a quarter of the mutations' inputs keeps its share of the time.
+  const READ_RUNS = Math.ceil(RUNS / 4);
+
+  if (part === 1)
+    describe("fuzzing the event stream's catch-up read (issue 14)", () => {
+      it.each(READS)(
+        `%s: ${READ_RUNS} inputs, no 5xx, no internal error, nothing changes`,
+        async (query) => {
+          stats.set(query, { accepted: 0, codes: {} });
+          await refreshFixtures();
+          const field = queryType.getFields()[query]!;
+          const as = (caller: Caller, weight: number) => ({
+            arbitrary: fc.tuple(
+              fc.constant(caller),
+              operationFor(field, pools, { skipField: hiddenFrom(caller), operation: 'query' }),
+            ),
+            weight,
+          });
+          const callAndInput = fc.oneof(
+            ...ROLES.map((role) => as(role, 12)),
+            as('ANONYMOUS', 1),
+            as('WRONG_TOKEN', 1),
+          );
+          let last = await snapshot();
+          await fc.assert(
+            fc.asyncProperty(callAndInput, async ([caller, operation]) => {
+              const before = last;
+              const res = await send(operation, caller);
+              last = await snapshot();
+              record(query, res);
+              const problems = problemsWith(query, res, before, last);
+              const changed = Object.keys(last).filter((table) => before[table] !== last[table]);
+              if (!res.body?.errors && changed.length > 0)
+                problems.push(`a read changed ${changed.join(', ')}`);
+              if (problems.length > 0) {
+                const shown = res.text.length > 2_000 ? `${res.text.slice(0, 2_000)}…` : res.text;
+                throw new Error(`${problems.join('\n')}\nas ${caller}: HTTP ${res.status} ${shown}`);
+              }
+            }),
+            { numRuns: READ_RUNS },
+          );
+          const { accepted, codes } = stats.get(query)!;
+          expect(accepted).toBeGreaterThan(0);
+          expect(codes.BAD_USER_INPUT).toBeGreaterThan(0);
+        },
+        300_000,
+      );
+    });
 
   const NUL = 'a\u0000b';
   const NUL_CASES: [string, () => FuzzOperation, Caller][] = [

@@ -42,10 +42,7 @@ export class TicketChangeResolver {
     const page = await services.ticketChanges.page(principal, filter, after ?? null, first ?? 100);
     return {
       edges: page.events.map((event) => ({ cursor: event.cursor, node: TicketChangeType.from(event) })),
-      pageInfo: PageInfo.of(
-        page.events.map((event) => event.cursor),
-        page.hasNextPage,
-      ),
+      pageInfo: Object.assign(new PageInfo(), { hasNextPage: page.hasNextPage, endCursor: page.endCursor }),
     };
   }
 
