@@ -23,7 +23,6 @@ export interface Config {
   mongodbUrl: string | undefined;
   logLevel: LogLevel;
   introspection: boolean;
-  /** postgres: LISTEN/NOTIFY, every process's subscribers see every change; memory: this process only. */
   limits: Limits;
   /** Deadlines on the serving database pool (db/orm.config.ts). */
   databaseTimeouts: DatabaseTimeouts;

@@ -8,13 +8,13 @@ const READY_DEADLINE_MS = 1_500;
 export interface ReadinessSources {
   orm: MikroORM;
   availability: DatabaseAvailability;
-  /** The cross-process event listener, when there is one: a process that cannot hear changes is not ready. */
+  /** The event stream's connection: a process that cannot read the log delivers nothing new. */
   events?: { listening(): boolean };
 }
 
 /**
  * /healthz: the process is up (for restarts); it never touches the database. /readyz: it can serve
- * (database answering, every migration applied, the event listener connected), for load balancers
+ * (database answering, every migration applied, the event stream connected), for load balancers
  * deciding whether to send traffic; it answers within READY_DEADLINE_MS whatever the database does.
  */
 export function healthRoutes({ orm, availability, events }: ReadinessSources): Router {
@@ -27,7 +27,7 @@ export function healthRoutes({ orm, availability, events }: ReadinessSources): R
       res.status(503).json({ status: 'unavailable', reason });
     };
     if (!availability.available()) return unavailable('the database is unavailable');
-    if (events && !events.listening()) return unavailable('the event listener is reconnecting');
+    if (events && !events.listening()) return unavailable('the event stream is reconnecting');
     try {
       const pending = await withDeadline(
         (async () => {

@@ -114,7 +114,7 @@ export class MessageService {
    * One end user's messages are serialised on their end_users row (lockEndUser locks it), so two
    * first messages at once make one ticket, and a repeat of an externalMessageId finds the first.
    * Three statements when nothing is unusual (ingest-store.ts): lock the end user, lock the ticket,
-   * write; the change runner then adds the NOTIFY and the COMMIT.
+   * write; the change runner then adds the COMMIT.
    */
   private async ingest(change: ChangeTransaction, input: Ingest): Promise<ReceiveMessageResult> {
     const em = change.tx;

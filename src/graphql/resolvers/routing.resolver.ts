@@ -15,8 +15,7 @@ import type { QueueStats } from '../../services/routing/routing.service';
 import type { TicketChangeEvent } from '../../events/ticket-event.bus';
 import type { GraphQLContext } from '../context';
 import { AgentType } from '../types/agent.type';
-import { TicketChangeType } from '../types/ticket-change.type';
-import { AFTER_DESCRIPTION } from './ticket-change.resolver';
+import { AFTER_DESCRIPTION, TicketChangeType } from '../types/ticket-change.type';
 import { QueueStatsType, RoutingCandidateType, RoutingPreviewType } from '../types/routing.type';
 import { TicketType } from '../types/ticket.type';
 

@@ -15,13 +15,10 @@ import type { TicketChangeEvent } from '../../events/ticket-event.bus';
 import type { GraphQLContext } from '../context';
 import { PageInfo } from '../types/connection.type';
 import { MessageType } from '../types/message.type';
-import { TicketChangeConnection, TicketChangeType } from '../types/ticket-change.type';
+import { AFTER_DESCRIPTION, TicketChangeConnection, TicketChangeType } from '../types/ticket-change.type';
 import { TicketFilterInput } from '../types/ticket.type';
 
 type Data<TArgs> = SubscribeResolverData<unknown, TArgs, GraphQLContext>;
-
-export const AFTER_DESCRIPTION =
-  'A `TicketChange.cursor`: first replay the matching changes committed after it, then go on live, with no gap and no duplicate.';
 
 /** The one ordered stream of ticket changes: catch-up pages and live feeds (docs/domain.md "The event stream"). */
 @Resolver()

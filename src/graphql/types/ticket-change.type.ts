@@ -5,6 +5,10 @@ import { PageInfo } from './connection.type';
 import { MessageType } from './message.type';
 import { TicketType } from './ticket.type';
 
+/** The `after` argument of the change subscriptions. */
+export const AFTER_DESCRIPTION =
+  'A `TicketChange.cursor`: first replay the matching changes committed after it, then go on live, with no gap and no duplicate.';
+
 @ObjectType('TicketChange', { description: 'One committed change of a ticket.' })
 export class TicketChangeType {
   @Field(() => TicketChangeKind)
