@@ -92,13 +92,14 @@ async function fill(db: pg.Client): Promise<void> {
       join channels ch on ch.id = u.channel_id
       join agent_ids a on a.n = (g.i * 17) % ${AGENTS}
       order by g.created`);
-  await conn.execute(`insert into ticket_events (ticket_id, kind, actor_type, at)
-    select id, k.kind::ticket_change_kind, 'SYSTEM', created_at
+  // The ticket's state after each change is its final one: ticketStats reads neither.
+  await conn.execute(`insert into ticket_events (ticket_id, kind, actor_type, at, stream_xid, status, assignee_id, channel_id, requester_id)
+    select id, k.kind::ticket_change_kind, 'SYSTEM', created_at, pg_current_xact_id(), status, assignee_id, channel_id, requester_id
       from tickets cross join (values ('CREATED'), ('MESSAGE_ADDED'), ('STATUS_CHANGED')) k(kind)`);
   // What the SLA issue adds; 5% of tickets breach once.
   await conn.execute(`alter type ticket_change_kind add value if not exists 'SLA_BREACHED'`);
-  await conn.execute(`insert into ticket_events (ticket_id, kind, actor_type, at)
-    select id, 'SLA_BREACHED', 'SYSTEM', created_at + interval '1 hour'
+  await conn.execute(`insert into ticket_events (ticket_id, kind, actor_type, at, stream_xid, status, assignee_id, channel_id, requester_id)
+    select id, 'SLA_BREACHED', 'SYSTEM', created_at + interval '1 hour', pg_current_xact_id(), status, assignee_id, channel_id, requester_id
       from tickets where (hashtext(id::text) & 1023) < 51`);
   await conn.execute(`set session_replication_role = origin`);
   await conn.execute(`vacuum (analyze) tickets`);

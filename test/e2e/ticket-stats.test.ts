@@ -498,7 +498,9 @@ describe('SLA breaches: counted from the event log once the kind exists', () => 
     await db.query(`alter type ticket_change_kind add value if not exists 'SLA_BREACHED'`);
     for (const name of ['T1', 'T1', 'T3', 'T0']) {
       await db.query(
-        `insert into ticket_events (ticket_id, kind, actor_type, at) values ($1, 'SLA_BREACHED', 'SYSTEM', now())`,
+        `insert into ticket_events (ticket_id, kind, actor_type, at, stream_xid, status, assignee_id, channel_id, requester_id)
+           select id, 'SLA_BREACHED', 'SYSTEM', now(), pg_current_xact_id(), status, assignee_id, channel_id, requester_id
+             from tickets where id = $1`,
         [tickets[name]],
       );
     }
