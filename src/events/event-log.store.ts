@@ -78,9 +78,21 @@ const SELECT = `e.id::text as id, e.stream_xid::text as stream_xid, e.kind, e.at
   e.assignee_id, e.ticket_id, e.channel_id, e.requester_id, e.message_id`;
 const ORDER = 'order by e.stream_xid, e.id';
 const AFTER = '(e.stream_xid, e.id) > (?::xid8, ?::bigint)';
-// Below the oldest transaction still running: nothing can commit there any more, so every reader
-// that has read up to a position has read everything before it, and all read it in one order.
-const SETTLED = 'e.stream_xid < pg_snapshot_xmin(pg_current_snapshot())';
+/**
+ * The horizon: the oldest transaction still running that may write to this database (in the
+ * statement's own snapshot), or the snapshot's xmax when there is none. Below it nothing can commit
+ * any more, so every reader that has read up to a position has read everything before it, and all
+ * read it in one order. Transaction ids are server-wide: a transaction is left out only when a
+ * backend of another database is known to hold it (it cannot write here); one that ended since the
+ * snapshot, or whose database is not shown, counts, so a doubt only delays, never skips.
+ */
+const HORIZON = `(select coalesce(
+    (select min(x) from pg_snapshot_xip(pg_current_snapshot()) x
+      where x::xid not in (select a.backend_xid from pg_stat_get_activity(null) a
+                            where a.backend_xid is not null
+                              and a.datid <> (select d.oid from pg_database d where d.datname = current_database()))),
+    pg_snapshot_xmax(pg_current_snapshot())))`;
+const SETTLED = `e.stream_xid < ${HORIZON}`;
 
 /**
  * The tail's read: up to `limit` changes after `from` that every reader sees alike, and whether
@@ -92,7 +104,7 @@ export async function readSettled(
   limit: number,
 ): Promise<{ changes: LoggedChange[]; heldBack: boolean }> {
   const rows = await query(
-    `with h as (select pg_snapshot_xmin(pg_current_snapshot()) as horizon)
+    `with h as (select ${HORIZON} as horizon)
      select exists (select 1 from ticket_events x where x.stream_xid >= h.horizon) as held_back, e.*
        from h left join lateral (
          select ${SELECT} from ticket_events e

@@ -430,4 +430,50 @@ describe('the event stream', () => {
     // Readers were made to wait for transactions still running.
     expect(results.every((r) => r.heldBack > 0)).toBe(true);
   });
+
+  it('is held back by an open transaction of its own database only, not by one of another database on the server', async () => {
+    const writer = await connect();
+    const fixture = await createFixture(writer);
+    const [ticketId] = await createTickets(writer, fixture, 1);
+    const tail = queryOnClient(await connect());
+    let from: StreamPosition = STREAM_START;
+    const readAll = async () => {
+      const read = await readSettled(tail, from, 1_000);
+      if (read.changes.length > 0) from = read.changes.at(-1)!.position;
+      return read;
+    };
+    await readAll();
+
+    // Another database on the same server (the tests share one) holds a transaction id open.
+    const elsewhere = await createTestDatabase();
+    const other = new pg.Client({ connectionString: elsewhere.url });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query('select pg_current_xact_id()');
+      await writer.query('begin');
+      const [id] = await insert(writer, [eventRow(fixture, ticketId!)]);
+      await writer.query('commit');
+      const read = await readAll();
+      expect(read.changes.map((c) => c.id)).toEqual([id]);
+      expect(read.heldBack).toBe(false);
+
+      // One of this database, opened before the next change, holds it back until it ends.
+      const local = await connect();
+      await local.query('begin');
+      await local.query('select pg_current_xact_id()');
+      await writer.query('begin');
+      const [held] = await insert(writer, [eventRow(fixture, ticketId!)]);
+      await writer.query('commit');
+      const blocked = await readAll();
+      expect(blocked.changes).toEqual([]);
+      expect(blocked.heldBack).toBe(true);
+      await local.query('commit');
+      expect((await readAll()).changes.map((c) => c.id)).toEqual([held]);
+    } finally {
+      await other.query('rollback').catch(() => undefined);
+      await other.end();
+      await elsewhere.drop();
+    }
+  });
 });
