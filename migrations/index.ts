@@ -4,6 +4,7 @@ import { Migration20261127100000_conversations } from './Migration20261127100000
 import { Migration20261127200000_routing } from './Migration20261127200000_routing';
 import { Migration20261201000000_ticket_stats } from './Migration20261201000000_ticket_stats';
 import { Migration20261201100000_event_stream } from './Migration20261201100000_event_stream';
+import { Migration20261201200000_change_previous_state } from './Migration20261201200000_change_previous_state';
 
 /** Every migration, in order. Add new ones here too: the ORM is given this list, not a folder glob. */
 export const migrationsList: MigrationObject[] = [
@@ -12,4 +13,8 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127200000_routing', class: Migration20261127200000_routing },
   { name: 'Migration20261201000000_ticket_stats', class: Migration20261201000000_ticket_stats },
   { name: 'Migration20261201100000_event_stream', class: Migration20261201100000_event_stream },
+  {
+    name: 'Migration20261201200000_change_previous_state',
+    class: Migration20261201200000_change_previous_state,
+  },
 ];

@@ -66,6 +66,14 @@ export class TicketEventEntity {
   @Property({ type: 'uuid', nullable: true })
   assigneeId: string | null = null;
 
+  /** The ticket's status right before this change; null for its first (CREATED). */
+  @Enum({ items: () => TicketStatus, nativeEnumName: 'ticket_status', nullable: true })
+  previousStatus: TicketStatus | null = null;
+
+  /** The ticket's assignee right before this change. */
+  @Property({ type: 'uuid', nullable: true })
+  previousAssigneeId: string | null = null;
+
   /** The ticket's channel and requester (they never change), so the log is read on its own. */
   @Property({ type: 'uuid' })
   channelId!: string;

@@ -39,6 +39,8 @@ const COLUMNS: readonly (readonly [name: string, type: string, value: (e: Ticket
     ['at', 'timestamptz', (e) => e.at],
     ['status', 'ticket_status', (e) => e.status],
     ['assignee_id', 'uuid', (e) => e.assigneeId],
+    ['previous_status', 'ticket_status', (e) => e.previousStatus],
+    ['previous_assignee_id', 'uuid', (e) => e.previousAssigneeId],
     ['channel_id', 'uuid', (e) => e.channelId],
     ['requester_id', 'uuid', (e) => e.requesterId],
   ];
@@ -75,7 +77,8 @@ export async function writeEvents(em: EntityManager, rows: readonly TicketEventE
 }
 
 const SELECT = `e.id::text as id, e.stream_xid::text as stream_xid, e.kind, e.at, e.agent_id, e.status,
-  e.assignee_id, e.ticket_id, e.channel_id, e.requester_id, e.message_id`;
+  e.assignee_id, e.previous_status, e.previous_assignee_id, e.ticket_id, e.channel_id, e.requester_id,
+  e.message_id`;
 const ORDER = 'order by e.stream_xid, e.id';
 const AFTER = '(e.stream_xid, e.id) > (?::xid8, ?::bigint)';
 /**
@@ -182,35 +185,58 @@ export async function readRange(query: Query, read: RangeRead): Promise<LoggedCh
 }
 
 /**
- * matchesChange() (domain/stream/change-filter.ts) as SQL: the same fields, the same meaning. Null
- * when nothing can match (an id that is no id names no row).
+ * matchesChange() (domain/stream/change-filter.ts) as SQL: the same fields, the same meaning (the
+ * state before or after the change; the agent named or the assignee it took the ticket from). Null
+ * when nothing can match.
  */
 function filterSql(filter: ChangeFilter): { conditions: string[]; params: unknown[] } | null {
   const conditions: string[] = [];
   const params: unknown[] = [];
-  const ids: [column: string, value: string | null][] = [
-    ['e.channel_id', filter.visibleChannelId],
-    ['e.assignee_id', filter.assigneeId],
-    ['e.channel_id', filter.channelId],
-    ['e.requester_id', filter.requesterId],
-    ['e.agent_id', filter.agentId],
-    ['e.ticket_id', filter.ticketId],
+  const ids = [
+    filter.visibleChannelId,
+    filter.assigneeId,
+    filter.channelId,
+    filter.requesterId,
+    filter.agentId,
+    filter.ticketId,
   ];
-  for (const [column, value] of ids) {
-    if (value === null) continue;
-    if (!isId(value)) return null;
+  // An id that is no id names no row (and would be a type error in SQL).
+  if (ids.some((id) => id !== null && !isId(id))) return null;
+  if (filter.statuses?.length === 0 || filter.kinds?.length === 0) return null;
+  const equal = (column: string, value: string | null) => {
+    if (value === null) return;
     conditions.push(`${column} = ?::uuid`);
     params.push(value);
-  }
-  if (filter.statuses !== null) {
-    if (filter.statuses.length === 0) return null;
-    conditions.push('e.status = any(?::ticket_status[])');
-    params.push(`{${filter.statuses.join(',')}}`);
-  }
+  };
+  equal('e.channel_id', filter.visibleChannelId);
+  equal('e.channel_id', filter.channelId);
+  equal('e.requester_id', filter.requesterId);
+  equal('e.ticket_id', filter.ticketId);
   if (filter.kinds !== null) {
-    if (filter.kinds.length === 0) return null;
     conditions.push('e.kind = any(?::ticket_change_kind[])');
     params.push(`{${filter.kinds.join(',')}}`);
+  }
+  if (filter.agentId !== null) {
+    conditions.push('(e.agent_id = ?::uuid or e.previous_assignee_id = ?::uuid)');
+    params.push(filter.agentId, filter.agentId);
+  }
+  // The ticket's state before or after the change, each side as a whole.
+  if (filter.statuses !== null || filter.assigneeId !== null) {
+    const side = (status: string, assignee: string): string => {
+      const parts: string[] = [];
+      if (filter.statuses !== null) {
+        parts.push(`${status} = any(?::ticket_status[])`);
+        params.push(`{${filter.statuses.join(',')}}`);
+      }
+      if (filter.assigneeId !== null) {
+        parts.push(`${assignee} = ?::uuid`);
+        params.push(filter.assigneeId);
+      }
+      return parts.join(' and ');
+    };
+    const after = side('e.status', 'e.assignee_id');
+    const before = side('e.previous_status', 'e.previous_assignee_id');
+    conditions.push(`((${after}) or (e.previous_status is not null and ${before}))`);
   }
   return { conditions, params };
 }
@@ -224,6 +250,8 @@ function toLogged(row: Record<string, unknown>): LoggedChange {
     agentId: (row.agent_id as string | null) ?? null,
     status: row.status as TicketStatus,
     assigneeId: (row.assignee_id as string | null) ?? null,
+    previousStatus: (row.previous_status as TicketStatus | null) ?? null,
+    previousAssigneeId: (row.previous_assignee_id as string | null) ?? null,
     ticketId: row.ticket_id as string,
     channelId: row.channel_id as string,
     requesterId: row.requester_id as string,

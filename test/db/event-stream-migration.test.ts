@@ -25,6 +25,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 
 const EVENT_STREAM = 'Migration20261201100000_event_stream';
 const BEFORE_EVENT_STREAM = 'Migration20261201000000_ticket_stats';
+const PREVIOUS_STATE = 'Migration20261201200000_change_previous_state';
 
 let db: TestDatabase;
 let orm: MikroORM;
@@ -78,7 +79,7 @@ describe('the event stream migration', () => {
         ),
     );
     const pending = await orm.getMigrator().getPendingMigrations();
-    expect(pending.map((m) => m.name)).toEqual([EVENT_STREAM]);
+    expect(pending.map((m) => m.name)).toEqual([EVENT_STREAM, PREVIOUS_STATE]);
 
     // Two channels, one requester each, two agents.
     const styleId = (await one<{ id: string }>('select id from conversation_styles order by name limit 1'))
@@ -217,6 +218,22 @@ describe('the event stream migration', () => {
         assigneeId: t.assignee_id,
       });
     }
+
+    // The state before each change is the state after the one before it on its ticket; a ticket's
+    // first change has none.
+    const { rows: previous } = await client.query<{
+      ticket_id: string;
+      previous_status: string | null;
+      previous_assignee_id: string | null;
+    }>(`select ticket_id, previous_status, previous_assignee_id from ticket_events order by id`);
+    const lastOf = new Map<string, { status: string; assigneeId: string | null }>();
+    expect(previous.map((p) => ({ status: p.previous_status, assigneeId: p.previous_assignee_id }))).toEqual(
+      expected.map((e) => {
+        const before = lastOf.get(e.ticketId) ?? { status: null, assigneeId: null };
+        lastOf.set(e.ticketId, { status: e.status, assigneeId: e.assigneeId });
+        return before;
+      }),
+    );
 
     // One stream_xid for every old row: the migration's transaction's.
     const xids = new Set(rows.map((r) => r.stream_xid));

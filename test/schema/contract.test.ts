@@ -90,8 +90,6 @@ const NOT_YET_BUILT = new Set<string>([
   'Ticket.optionalSkills',
   'Ticket.sla',
   'Ticket.unreadCount',
-  'TicketChange.previousAssignee',
-  'TicketChange.previousStatus',
   'TicketChangeKind.MESSAGE_UPDATED',
   'TicketChangeKind.SLA_BREACHED',
   'TicketChangeKind.TICKET_UPDATED',

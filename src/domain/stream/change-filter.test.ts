@@ -21,6 +21,8 @@ const change: ChangeHeader = {
   agentId: ADA,
   status: TicketStatus.OPEN,
   assigneeId: ADA,
+  previousStatus: TicketStatus.NEW,
+  previousAssigneeId: null,
   ticketId: TICKET,
   channelId: CHANNEL_A,
   requesterId: REQUESTER,
@@ -59,7 +61,60 @@ describe('which readers receive a change', () => {
     expect(matchesChange(change, ticketChangeFilter(principal, requested))).toBe(expected);
   });
 
+  // docs/domain.md "The event stream": a filtered reader sees a ticket leave as well as enter.
+  it.each<[string, ChangeHeader, RequestedChangeFilter, boolean]>([
+    [
+      'reassigned away from Bo, to Bo’s inbox',
+      { ...change, previousAssigneeId: BO, previousStatus: TicketStatus.OPEN },
+      { assigneeId: BO },
+      true,
+    ],
+    [
+      'reassigned away, to a third agent’s inbox',
+      { ...change, previousAssigneeId: BO },
+      { assigneeId: CHANNEL_B },
+      false,
+    ],
+    [
+      'OPEN → PENDING, to an OPEN view',
+      { ...change, status: TicketStatus.PENDING, previousStatus: TicketStatus.OPEN },
+      { statuses: [TicketStatus.OPEN] },
+      true,
+    ],
+    [
+      'a first change, to a view of what it was not',
+      {
+        ...change,
+        kind: TicketChangeKind.CREATED,
+        status: TicketStatus.NEW,
+        assigneeId: null,
+        previousStatus: null,
+      },
+      { statuses: [TicketStatus.PENDING] },
+      false,
+    ],
+    [
+      'both conditions must hold on one side: neither before nor after',
+      { ...change, previousStatus: TicketStatus.PENDING, previousAssigneeId: BO },
+      { statuses: [TicketStatus.PENDING], assigneeId: ADA },
+      false,
+    ],
+    [
+      'both conditions hold before',
+      { ...change, previousStatus: TicketStatus.PENDING, previousAssigneeId: ADA },
+      { statuses: [TicketStatus.PENDING], assigneeId: ADA },
+      true,
+    ],
+  ])('ticketChanged, leaving: %s', (_name, header, requested, expected) => {
+    expect(matchesChange(header, ticketChangeFilter(ADMIN, requested))).toBe(expected);
+  });
+
   it.each<[string, ChangeHeader, boolean]>([
+    [
+      'a reassignment away from the agent',
+      { ...change, agentId: BO, assigneeId: BO, previousAssigneeId: ADA },
+      true,
+    ],
     ['an assignment of the agent', change, true],
     ['an offer to the agent', { ...change, kind: TicketChangeKind.OFFERED, assigneeId: null }, true],
     ['an expired offer', { ...change, kind: TicketChangeKind.OFFER_EXPIRED }, true],

@@ -9,6 +9,9 @@ export interface ChangeHeader {
   /** The ticket's status and assignee right after the change. */
   readonly status: TicketStatus;
   readonly assigneeId: string | null;
+  /** …and right before it (null for a ticket's first change, which has no before). */
+  readonly previousStatus: TicketStatus | null;
+  readonly previousAssigneeId: string | null;
   readonly ticketId: string;
   readonly channelId: string;
   readonly requesterId: string;
@@ -35,7 +38,7 @@ export interface ChangeFilter {
   readonly assigneeId: string | null;
   readonly channelId: string | null;
   readonly requesterId: string | null;
-  /** The agent the change is about (assignments). */
+  /** The agent the change is about, or whose ticket it takes away (assignments). */
   readonly agentId: string | null;
   readonly kinds: readonly TicketChangeKind[] | null;
   readonly ticketId: string | null;
@@ -99,14 +102,30 @@ export function messageFilter(principal: Principal, ticketId: string): ChangeFil
   };
 }
 
+/**
+ * A ticket filter's status and assignee match the ticket before or after the change, so a reader
+ * sees a ticket leave what it watches (reassigned away, moved out of a status) as well as enter it.
+ */
 export function matchesChange(change: ChangeHeader, filter: ChangeFilter): boolean {
   if (filter.visibleChannelId !== null && change.channelId !== filter.visibleChannelId) return false;
-  if (filter.statuses !== null && !filter.statuses.includes(change.status)) return false;
-  if (filter.assigneeId !== null && change.assigneeId !== filter.assigneeId) return false;
   if (filter.channelId !== null && change.channelId !== filter.channelId) return false;
   if (filter.requesterId !== null && change.requesterId !== filter.requesterId) return false;
-  if (filter.agentId !== null && change.agentId !== filter.agentId) return false;
   if (filter.kinds !== null && !filter.kinds.includes(change.kind)) return false;
   if (filter.ticketId !== null && change.ticketId !== filter.ticketId) return false;
-  return true;
+  if (
+    filter.agentId !== null &&
+    change.agentId !== filter.agentId &&
+    change.previousAssigneeId !== filter.agentId
+  ) {
+    return false;
+  }
+  return (
+    stateMatches(change.status, change.assigneeId, filter) ||
+    (change.previousStatus !== null && stateMatches(change.previousStatus, change.previousAssigneeId, filter))
+  );
+}
+
+function stateMatches(status: TicketStatus, assigneeId: string | null, filter: ChangeFilter): boolean {
+  if (filter.statuses !== null && !filter.statuses.includes(status)) return false;
+  return filter.assigneeId === null || assigneeId === filter.assigneeId;
 }

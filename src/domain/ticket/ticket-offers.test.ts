@@ -277,9 +277,10 @@ describe('WITHDRAW_OFFER', () => {
 
 describe('other actions on an offered NEW ticket', () => {
   it.each([
-    ['another agent', AGENT_2],
-    ['the offered agent', AGENT_1],
-  ])('an admin ASSIGN to %s clears the offer and opens the ticket', (_who, agentId) => {
+    // The offer to agent 1 is withdrawn first, so its console hears it go.
+    ['another agent', AGENT_2, [{ kind: TicketChangeKind.OFFER_DECLINED, agentId: AGENT_1 }]],
+    ['the offered agent', AGENT_1, []],
+  ])('an admin ASSIGN to %s clears the offer and opens the ticket', (_who, agentId, withdrawn) => {
     const before = offered();
     expect(transition(before, { type: 'ASSIGN', agentId }, admin, NOW)).toStrictEqual({
       ok: true,
@@ -291,7 +292,7 @@ describe('other actions on an offered NEW ticket', () => {
         offeredToId: null,
         offerExpiresAt: null,
       },
-      changes: [{ kind: TicketChangeKind.ASSIGNED, agentId }, statusChange(NEW, OPEN)],
+      changes: [...withdrawn, { kind: TicketChangeKind.ASSIGNED, agentId }, statusChange(NEW, OPEN)],
       effects: [],
     });
   });

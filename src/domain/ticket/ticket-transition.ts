@@ -300,7 +300,12 @@ function endUserMessage(ticket: TicketState, actor: Actor, _now: Date): Transiti
 function assign(ticket: TicketState, agentId: string, actor: Actor): TransitionResult | TransitionRefusal {
   if (actor.type !== ActorType.ADMIN) return refuse('FORBIDDEN', 'Only an admin may reassign a ticket');
   if (ticket.assigneeId === agentId) return ok(ticket, [], []);
-  const changes: TicketChange[] = [{ kind: TicketChangeKind.ASSIGNED, agentId }];
+  const changes: TicketChange[] = [];
+  // An offer to someone else is withdrawn first (not that agent's refusal), so its console hears.
+  if (ticket.offeredToId !== null && ticket.offeredToId !== agentId) {
+    changes.push({ kind: TicketChangeKind.OFFER_DECLINED, agentId: ticket.offeredToId });
+  }
+  changes.push({ kind: TicketChangeKind.ASSIGNED, agentId });
   let status = ticket.status;
   if (ticket.status === TicketStatus.NEW) {
     status = TicketStatus.OPEN;

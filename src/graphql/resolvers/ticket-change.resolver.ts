@@ -2,6 +2,7 @@ import {
   Arg,
   Authorized,
   Ctx,
+  FieldResolver,
   ID,
   Int,
   Query,
@@ -13,6 +14,8 @@ import {
 import { unauthenticated } from '../../domain/errors';
 import type { TicketChangeEvent } from '../../events/ticket-event.bus';
 import type { GraphQLContext } from '../context';
+import { loadRequired } from '../loaders';
+import { AgentType } from '../types/agent.type';
 import { PageInfo } from '../types/connection.type';
 import { MessageType } from '../types/message.type';
 import { AFTER_DESCRIPTION, TicketChangeConnection, TicketChangeType } from '../types/ticket-change.type';
@@ -21,8 +24,21 @@ import { TicketFilterInput } from '../types/ticket.type';
 type Data<TArgs> = SubscribeResolverData<unknown, TArgs, GraphQLContext>;
 
 /** The one ordered stream of ticket changes: catch-up pages and live feeds (docs/domain.md "The event stream"). */
-@Resolver()
+@Resolver(() => TicketChangeType)
 export class TicketChangeResolver {
+  @FieldResolver(() => AgentType, {
+    nullable: true,
+    description: "The ticket's assignee right before this change (an inbox sees a ticket reassigned away).",
+  })
+  async previousAssignee(
+    @Root() change: TicketChangeType,
+    @Ctx() { loaders }: GraphQLContext,
+  ): Promise<AgentType | null> {
+    return change.previousAssigneeId
+      ? AgentType.from(await loadRequired(loaders.agent, change.previousAssigneeId, 'Agent'))
+      : null;
+  }
+
   @Authorized()
   @Query(() => TicketChangeConnection, {
     description:

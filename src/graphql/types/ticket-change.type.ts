@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import type { TicketChangeEvent } from '../../events/ticket-event.bus';
-import { TicketChangeKind } from '../enums';
+import { TicketChangeKind, TicketStatus } from '../enums';
 import { PageInfo } from './connection.type';
 import { MessageType } from './message.type';
 import { TicketType } from './ticket.type';
@@ -29,11 +29,23 @@ export class TicketChangeType {
   })
   cursor!: string;
 
+  @Field(() => TicketStatus, {
+    nullable: true,
+    description:
+      "The ticket's status right before this change (none for its first). A filtered subscriber also gets the change that takes a ticket out of its filter.",
+  })
+  previousStatus!: TicketStatus | null;
+
+  /** Resolved to `previousAssignee` (ticket-change.resolver.ts). */
+  previousAssigneeId!: string | null;
+
   static from(event: TicketChangeEvent): TicketChangeType {
     return Object.assign(new TicketChangeType(), {
       kind: event.kind,
       at: event.at,
       cursor: event.cursor,
+      previousStatus: event.previousStatus,
+      previousAssigneeId: event.previousAssigneeId,
       ticket: TicketType.from(event.ticket),
       message: event.message ? MessageType.from(event.message) : null,
     });

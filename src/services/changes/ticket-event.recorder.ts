@@ -32,6 +32,9 @@ export class TicketEventRecorder {
     let { status, assigneeId } = before;
     let metrics = metricsStateOf(ticket);
     for (const change of changes) {
+      // A new ticket's first change has no state before it.
+      const previousStatus = change.kind === TicketChangeKind.CREATED ? null : status;
+      const previousAssigneeId = assigneeId;
       if (change.toStatus) status = change.toStatus;
       if (change.kind === TicketChangeKind.ASSIGNED) assigneeId = change.agentId ?? null;
       const isMessage = change.kind === TicketChangeKind.MESSAGE_ADDED;
@@ -49,6 +52,8 @@ export class TicketEventRecorder {
         at,
         status,
         assigneeId,
+        previousStatus,
+        previousAssigneeId,
         channelId: ticket.channel.id,
         requesterId: ticket.requester.id,
       });
