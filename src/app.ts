@@ -167,7 +167,13 @@ export async function createApp(config: AppConfig): Promise<App> {
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.introspection,
-    csrfPrevention: true,
+    // A request carrying one of these headers cannot come from a plain form or <img>: a browser
+    // sends it cross-origin only after a preflight. Authorization is among them, so the GET that
+    // urql and Apollo Client send by default passes (SECURITY.md, cross-site requests).
+    csrfPrevention: {
+      // Apollo's own two (not exported by @apollo/server) and ours.
+      requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'],
+    },
     // Off: a batch multiplies what one request may cost, and a query hash the server has never seen
     // (persisted queries) would skip the limits checked on the query text.
     allowBatchedHttpRequests: false,

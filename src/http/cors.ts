@@ -1,7 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-const ALLOWED_HEADERS =
-  'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id';
+// What browser clients send: Apollo Client's own (client awareness, CSRF), W3C trace context and
+// baggage, and Sentry's tracing header, besides the token and the request id.
+const ALLOWED_HEADERS = [
+  'authorization',
+  'content-type',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'apollographql-client-name',
+  'apollographql-client-version',
+  'x-request-id',
+  'traceparent',
+  'tracestate',
+  'baggage',
+  'sentry-trace',
+].join(', ');
 // A page can read the request's id to quote it in a report (http/request-id.ts).
 const EXPOSED_HEADERS = 'x-request-id';
 const PREFLIGHT_MAX_AGE_SECONDS = 600;

@@ -68,6 +68,30 @@ describe('CORS', () => {
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('lets browsers send the headers Apollo Client, tracing and error monitoring add', async () => {
+    const wanted = [
+      'authorization',
+      'content-type',
+      'apollographql-client-name',
+      'apollographql-client-version',
+      'traceparent',
+      'tracestate',
+      'baggage',
+      'sentry-trace',
+    ];
+    const res = await fetch(listed.httpUrl, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': wanted.join(', '),
+      },
+    });
+    expect(res.status).toBe(204);
+    const allowed = (res.headers.get('access-control-allow-headers') ?? '').split(/,\s*/);
+    expect(wanted.filter((h) => !allowed.includes(h))).toEqual([]);
+  });
+
   it('allows exactly the listed origins, never with credentials', async () => {
     const ok = await preflight(listed, 'https://app.example.com');
     expect(ok.status).toBe(204);

@@ -64,6 +64,23 @@ describe('GraphQL over HTTP', () => {
     expect(status).toBe(413);
   });
 
+  // urql's and Apollo Client's GET defaults send Authorization, which a browser cannot send
+  // cross-origin without a preflight: such a GET is no CSRF.
+  it('answers a GET carrying only Authorization (no preflight-forcing header of Apollo’s)', async () => {
+    const got = await fetch(`${t.httpUrl}?query=${encodeURIComponent('{ conversationStyles { kind } }')}`, {
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
+    expect(got.status).toBe(200);
+    const { data } = (await got.json()) as { data: { conversationStyles: unknown[] } };
+    expect(data.conversationStyles).toHaveLength(3);
+  });
+
+  it('still refuses a simple GET with no Authorization as a possible CSRF', async () => {
+    const got = await fetch(`${t.httpUrl}?query=${encodeURIComponent('{ __typename }')}`);
+    expect(got.status).toBe(400);
+    expect(await got.text()).toMatch(/Cross-Site Request Forgery/);
+  });
+
   it('keeps CSRF prevention: a simple (text/plain) POST is refused', async () => {
     const res = await post(JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'text/plain' });
     expect(res.status).toBe(400);
