@@ -151,10 +151,13 @@ async function quiesce(): Promise<void> {
  */
 function churn(loops: ((i: number) => Promise<unknown>)[]) {
   let stopped = false;
+  let paused = false;
   let failure: unknown = null;
   let ops = 0;
   const running = loops.map(async (step) => {
     for (let i = 0; !stopped; i++) {
+      while (paused && !stopped) await new Promise((resolve) => setTimeout(resolve, 10));
+      if (stopped) return;
       try {
         await step(i);
       } catch (err) {
@@ -167,6 +170,8 @@ function churn(loops: ((i: number) => Promise<unknown>)[]) {
   });
   return {
     ops: () => ops,
+    pause: () => void (paused = true),
+    resume: () => void (paused = false),
     /** Resolves once `n` more steps have completed. */
     async more(n: number, timeoutMs = 30_000) {
       const target = ops + n;
@@ -265,6 +270,29 @@ async function refusal(live: LiveSubscription<unknown>): Promise<{ code: string;
 }
 
 /** Counts the replay's page reads (white box: src/services/ticket-change.service.ts `replay`). */
+/**
+ * Waits for a subscription resumed with a cursor to go live while `writers` go on. Writers faster
+ * than the replay (a loaded machine) would keep it from ever catching up: once it has read a page
+ * and a write has committed since it began, they pause until it is live, then carry on.
+ */
+async function replayCaughtUp(
+  writers: ReturnType<typeof churn>,
+  subscribers: number,
+  opsAtSubscribe: number,
+  pages: ReturnType<typeof countReplayPages>,
+): Promise<void> {
+  const live = () => t.app.services.events.subscriberCount() > subscribers;
+  await until(
+    () => live() || (pages.mock.calls.length > 0 && writers.ops() > opsAtSubscribe),
+    'the replay under way',
+    60_000,
+  );
+  if (live()) return;
+  writers.pause();
+  await waitForSubscribers(() => t.app.services.events.subscriberCount(), subscribers + 1, 60_000);
+  writers.resume();
+}
+
 function countReplayPages() {
   const service = t.app.services.ticketChanges as unknown as { replay: (...args: unknown[]) => unknown };
   return jest.spyOn(service, 'replay');
@@ -425,7 +453,7 @@ describe('resuming while changes commit', () => {
     const subscribers = t.app.services.events.subscriberCount();
     const opsAtSubscribe = writers.ops();
     const resumed = subscribeWs(ws.client, TicketChangedAfterDocument, { after: cursor });
-    await waitForSubscribers(() => t.app.services.events.subscriberCount(), subscribers + 1, 20_000);
+    await replayCaughtUp(writers, subscribers, opsAtSubscribe, pages);
     const duringReplay = writers.ops() - opsAtSubscribe;
     const replayPages = pages.mock.calls.length;
     pages.mockRestore();
@@ -480,7 +508,7 @@ describe('resuming while changes commit', () => {
     const subscribers = t.app.services.events.subscriberCount();
     const opsAtSubscribe = writers.ops();
     const resumed = subscribeWs(ws.client, AssignmentsAfterDocument, { agentId: bulk.id, after: cursor });
-    await waitForSubscribers(() => t.app.services.events.subscriberCount(), subscribers + 1, 20_000);
+    await replayCaughtUp(writers, subscribers, opsAtSubscribe, pages);
     const duringReplay = writers.ops() - opsAtSubscribe;
     const replayPages = pages.mock.calls.length;
     pages.mockRestore();
@@ -524,7 +552,7 @@ describe('resuming while changes commit', () => {
       ticketId: thread.id,
       afterSequence: AFTER,
     });
-    await waitForSubscribers(() => t.app.services.events.subscriberCount(), subscribers + 1, 20_000);
+    await replayCaughtUp(writers, subscribers, opsAtSubscribe, pages);
     const duringReplay = writers.ops() - opsAtSubscribe;
     const replayPages = pages.mock.calls.length;
     pages.mockRestore();
