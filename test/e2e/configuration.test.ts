@@ -7,6 +7,8 @@ import {
   CreateConversationStyleDocument,
   MeDocument,
   RoutingSettingsDocument,
+  RoutingSettingsIdentityDocument,
+  UpdateRoutingSettingsIdentityDocument,
   SetAgentStatusDocument,
   SetAgentStatusOfDocument,
   UpdateAgentDocument,
@@ -157,6 +159,27 @@ describe('an admin configures Parley through GraphQL', () => {
     const asAdmin = await t.client.ok(ChannelsDocument, {}, t.adminToken);
     expect(asAdmin.channels.map((c) => c.id)).toEqual(
       expect.arrayContaining([createChannel.channel.id, other.channel.id]),
+    );
+  });
+
+  // A normalised cache (Apollo Client, urql's graphcache) keys an object by its id: without one,
+  // a client's cached settings stayed stale after updateRoutingSettings.
+  it('gives the routing settings one id, the same from the query and the update', async () => {
+    const before = await t.client.ok(RoutingSettingsIdentityDocument, {}, t.adminToken);
+    const { updateRoutingSettings } = await t.client.ok(
+      UpdateRoutingSettingsIdentityDocument,
+      { input: { autoAccept: !before.routingSettings.autoAccept } },
+      t.adminToken,
+    );
+    expect(before.routingSettings.id).toEqual(expect.any(String));
+    expect(updateRoutingSettings).toEqual({
+      id: before.routingSettings.id,
+      autoAccept: !before.routingSettings.autoAccept,
+    });
+    await t.client.ok(
+      UpdateRoutingSettingsIdentityDocument,
+      { input: { autoAccept: before.routingSettings.autoAccept } },
+      t.adminToken,
     );
   });
 

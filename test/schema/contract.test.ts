@@ -74,7 +74,6 @@ const NOT_YET_BUILT = new Set<string>([
   'QueueStats.slaBreached',
   'ReceiveMessageInput.attachmentIds',
   'RoutingSettings.awayAfterDisconnectSeconds',
-  'RoutingSettings.id',
   'RoutingSettings.reassignAfterOfflineSeconds',
   'RoutingSettings.skillsTimeoutSeconds',
   'RoutingSettingsInput.awayAfterDisconnectSeconds',

@@ -1,8 +1,17 @@
-import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+
+/** There is one set of routing settings: its identity never changes. */
+export const ROUTING_SETTINGS_ID = 'routing-settings';
 import type { RoutingSettingsEntity } from '../../entities/routing-settings.entity';
 
 @ObjectType('RoutingSettings')
 export class RoutingSettingsType {
+  @Field(() => ID, {
+    description:
+      'Always the same (there is one set of settings), so a normalised client cache updates it in place after updateRoutingSettings.',
+  })
+  id!: string;
+
   @Field(() => Int, { description: 'How long an agent has to accept an offer (5-3,600 seconds).' })
   offerTimeoutSeconds!: number;
 
@@ -11,6 +20,7 @@ export class RoutingSettingsType {
 
   static from(entity: RoutingSettingsEntity): RoutingSettingsType {
     return Object.assign(new RoutingSettingsType(), {
+      id: ROUTING_SETTINGS_ID,
       offerTimeoutSeconds: entity.offerTimeoutSeconds,
       autoAccept: entity.autoAccept,
     });
