@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, printSchema, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import './enums';
 import { authChecker } from './auth-checker';
@@ -49,8 +49,28 @@ export function getSchema(): Promise<GraphQLSchema> {
         throw new Error('Subscribe through services.events, not type-graphql topics');
       },
     },
-  });
+  }).then(describeRootTypes);
   return built;
+}
+
+/**
+ * type-graphql has no place to describe the root types, and every type carries a description (the
+ * schema linter checks it). Set once, before the schema is shared.
+ */
+function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
+  const roots: [GraphQLObjectType | null | undefined, string][] = [
+    [
+      schema.getQueryType(),
+      'Reads. Every query needs a bearer token (an admin, agent or integration token).',
+    ],
+    [schema.getMutationType(), 'Changes. Each is one transaction: a refused mutation changes nothing.'],
+    [
+      schema.getSubscriptionType(),
+      'Live streams over graphql-ws (the token goes in connectionParams.authorization); a stream given a cursor resumes without a gap.',
+    ],
+  ];
+  for (const [type, description] of roots) if (type) type.description = description;
+  return schema;
 }
 
 /** The SDL committed as schema/schema.graphql: sorted, so diffs show real changes only. */

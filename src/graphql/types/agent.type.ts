@@ -7,7 +7,7 @@ export class AgentType {
   @Field(() => ID)
   id!: string;
 
-  @Field()
+  @Field({ description: 'Shown to colleagues and, through integrations, to customers.' })
   name!: string;
 
   // Integrations see who answers (id, name, status), not the person's address or workload.
@@ -15,7 +15,7 @@ export class AgentType {
   @Field({ description: 'Admins and agents only (not integrations).' })
   email!: string;
 
-  @Field(() => AgentStatus)
+  @Field(() => AgentStatus, { description: 'Only ONLINE agents are offered tickets.' })
   status!: AgentStatus;
 
   @Authorized('ADMIN', 'AGENT')
@@ -51,18 +51,18 @@ export class AgentType {
   }
 }
 
-@ObjectType('CreateAgentPayload')
+@ObjectType('CreateAgentPayload', { description: 'The new agent and its first bearer token.' })
 export class CreateAgentPayload {
-  @Field(() => AgentType)
+  @Field(() => AgentType, { description: 'The new agent, OFFLINE until it signs in and goes ONLINE.' })
   agent!: AgentType;
 
   @Field({ description: "The agent's bearer token. Shown only here, once: store it now." })
   token!: string;
 }
 
-@InputType('CreateAgentInput')
+@InputType('CreateAgentInput', { description: 'A new agent.' })
 export class CreateAgentInput {
-  @Field()
+  @Field({ description: 'Trimmed; 1-200 characters.' })
   name!: string;
 
   @Field({ description: 'Unique, ignoring case.' })
@@ -80,12 +80,18 @@ export class CreateAgentInput {
 
 @InputType('UpdateAgentInput', { description: 'Omitted fields keep their value.' })
 export class UpdateAgentInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Trimmed; 1-200 characters.' })
   name?: string | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Replaces the skills: trimmed, lowercased and de-duplicated; each 1-64 of [a-z0-9_-].',
+  })
   skills?: string[] | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, {
+    nullable: true,
+    description: '0-100. Lowering it never takes tickets away; raising it lets routing offer more at once.',
+  })
   capacity?: number | null;
 }

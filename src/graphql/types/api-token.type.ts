@@ -11,10 +11,10 @@ export class ApiTokenType {
   @Field(() => ID, { description: 'What revokeToken takes.' })
   id!: string;
 
-  @Field(() => ApiTokenKind)
+  @Field(() => ApiTokenKind, { description: 'Whom the token signs in.' })
   kind!: ApiTokenKind;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the token was issued.' })
   createdAt!: Date;
 
   @Field(() => Date, {
@@ -33,9 +33,11 @@ export class ApiTokenType {
   }
 }
 
-@ObjectType('RotateAgentTokenPayload')
+@ObjectType('RotateAgentTokenPayload', {
+  description: "An agent's new bearer token; the agent's earlier tokens stop working.",
+})
 export class RotateAgentTokenPayload {
-  @Field(() => AgentType)
+  @Field(() => AgentType, { description: 'The agent the token signs in.' })
   agent!: AgentType;
 
   @Field({ description: "The agent's new bearer token. Shown only here, once: store it now." })
@@ -48,9 +50,11 @@ export class RotateAgentTokenPayload {
   revokedTokens!: ApiTokenType[];
 }
 
-@ObjectType('RotateChannelTokenPayload')
+@ObjectType('RotateChannelTokenPayload', {
+  description: "A channel integration's new bearer token; the channel's earlier tokens stop working.",
+})
 export class RotateChannelTokenPayload {
-  @Field(() => ChannelType)
+  @Field(() => ChannelType, { description: 'The channel whose integration the token signs in.' })
   channel!: ChannelType;
 
   @Field({ description: "The integration's new bearer token. Shown only here, once: store it now." })

@@ -7,10 +7,10 @@ export class ChannelType {
   @Field(() => ID)
   id!: string;
 
-  @Field(() => ChannelKind)
+  @Field(() => ChannelKind, { description: 'Where its end users write in from.' })
   kind!: ChannelKind;
 
-  @Field()
+  @Field({ description: 'Shown in agent UIs.' })
   name!: string;
 
   @Field(() => [String], { description: 'Skills every ticket of this channel requires.' })
@@ -30,27 +30,30 @@ export class ChannelType {
   }
 }
 
-@ObjectType('CreateChannelPayload')
+@ObjectType('CreateChannelPayload', { description: "The new channel and its integration's first token." })
 export class CreateChannelPayload {
-  @Field(() => ChannelType)
+  @Field(() => ChannelType, { description: 'The new channel.' })
   channel!: ChannelType;
 
   @Field({ description: "The integration's bearer token for this channel. Shown only here, once." })
   token!: string;
 }
 
-@InputType('CreateChannelInput')
+@InputType('CreateChannelInput', { description: 'A new channel.' })
 export class CreateChannelInput {
-  @Field(() => ChannelKind)
+  @Field(() => ChannelKind, { description: 'Where its end users write in from.' })
   kind!: ChannelKind;
 
-  @Field()
+  @Field({ description: 'Trimmed; 1-200 characters.' })
   name!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The conversation style its tickets follow (see conversationStyles).' })
   styleId!: string;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Skills every ticket of the channel requires (none when omitted); each 1-64 of [a-z0-9_-].',
+  })
   requiredSkills?: string[] | null;
 }
 
@@ -58,12 +61,15 @@ export class CreateChannelInput {
   description: 'Omitted fields keep their value. A new style applies to tickets created from now on.',
 })
 export class UpdateChannelInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Trimmed; 1-200 characters.' })
   name?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The conversation style new tickets follow.' })
   styleId?: string | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Replaces the required skills ([] for none); each 1-64 of [a-z0-9_-].',
+  })
   requiredSkills?: string[] | null;
 }

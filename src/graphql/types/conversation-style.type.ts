@@ -11,10 +11,12 @@ export class ConversationStyleType {
   @Field(() => ID)
   id!: string;
 
-  @Field()
+  @Field({ description: 'Unique, ignoring case.' })
   name!: string;
 
-  @Field(() => ConversationStyleKind)
+  @Field(() => ConversationStyleKind, {
+    description: 'What solving and a returning customer do; never changes.',
+  })
   kind!: ConversationStyleKind;
 
   @Field(() => Int, {
@@ -36,12 +38,12 @@ export class ConversationStyleType {
   }
 }
 
-@InputType('CreateConversationStyleInput')
+@InputType('CreateConversationStyleInput', { description: 'A new conversation style.' })
 export class CreateConversationStyleInput {
   @Field({ description: 'Unique, ignoring case.' })
   name!: string;
 
-  @Field(() => ConversationStyleKind)
+  @Field(() => ConversationStyleKind, { description: 'What solving and a returning customer do.' })
   kind!: ConversationStyleKind;
 
   @Field(() => Int, { nullable: true, description: "The kind's default when omitted (0, 3,600 or 345,600)." })
@@ -52,9 +54,13 @@ export class CreateConversationStyleInput {
   description: 'Omitted fields keep their value; the kind never changes.',
 })
 export class UpdateConversationStyleInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Unique, ignoring case.' })
   name?: string | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Seconds from solve to close: 0 for LIVE_CHAT, else 1-2,419,200. Applies to tickets solved from now on.',
+  })
   closeAfterSolvedSeconds?: number | null;
 }

@@ -4,7 +4,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 export const ROUTING_SETTINGS_ID = 'routing-settings';
 import type { RoutingSettingsEntity } from '../../entities/routing-settings.entity';
 
-@ObjectType('RoutingSettings')
+@ObjectType('RoutingSettings', { description: 'How routing offers tickets; one set for the deployment.' })
 export class RoutingSettingsType {
   @Field(() => ID, {
     description:
@@ -29,9 +29,15 @@ export class RoutingSettingsType {
 
 @InputType('RoutingSettingsInput', { description: 'Omitted fields keep their value.' })
 export class RoutingSettingsInput {
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'How long an agent has to accept an offer (5-3,600 seconds).',
+  })
   offerTimeoutSeconds?: number | null;
 
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Assign routed tickets directly (OPEN) instead of offering them.',
+  })
   autoAccept?: boolean | null;
 }

@@ -11,10 +11,13 @@ export class QueueStatsType {
   @Field(() => Int, { description: 'NEW tickets not on offer.' })
   waiting!: number;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the longest-waiting of those tickets started waiting; null when none waits.',
+  })
   oldestWaitingSince!: Date | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Agents whose status is ONLINE.' })
   agentsOnline!: number;
 
   @Field(() => Int, { description: 'Sum over ONLINE agents of capacity − load (never negative per agent).' })
@@ -36,20 +39,28 @@ export enum RoutingReason {
 registerEnumType(RoutingReason, {
   name: 'RoutingReason',
   description: 'Why routing did or did not choose an agent.',
+  valuesConfig: {
+    CHOSEN: { description: 'Eligible and ranked first: routing would offer (or assign) the ticket to it.' },
+    RANKED_LOWER: { description: 'Eligible, but another agent ranks higher.' },
+    NOT_ONLINE: { description: 'AWAY or OFFLINE.' },
+    AT_CAPACITY: { description: 'Its load has reached its capacity.' },
+    MISSING_SKILL: { description: "Lacks some of the ticket's required skills (see missingSkills)." },
+    DECLINED_BEFORE: { description: 'It declined or missed an offer of this ticket before.' },
+  },
 });
 
-@ObjectType('RoutingCandidate')
+@ObjectType('RoutingCandidate', { description: "One agent in a routing preview, with routing's verdict." })
 export class RoutingCandidateType {
-  @Field(() => AgentType)
+  @Field(() => AgentType, { description: 'The agent.' })
   agent!: AgentType;
 
   @Field(() => Int, { nullable: true, description: '1 for the chosen agent; null when not eligible.' })
   rank!: number | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Capacity − load (negative when over capacity).' })
   spareCapacity!: number;
 
-  @Field(() => RoutingReason)
+  @Field(() => RoutingReason, { description: 'Why it was or was not chosen.' })
   reason!: RoutingReason;
 
   @Field(() => [String], { description: "For MISSING_SKILL: the ticket's skills the agent lacks." })
@@ -95,7 +106,7 @@ export class RoutingCandidateType {
   description: 'What routing would decide for a ticket if it ran now, with the reason for every agent.',
 })
 export class RoutingPreviewType {
-  @Field(() => TicketType)
+  @Field(() => TicketType, { description: 'The ticket previewed.' })
   ticket!: TicketType;
 
   @Field(() => AgentType, { nullable: true, description: 'Null when no agent is eligible.' })
