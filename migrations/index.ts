@@ -5,6 +5,8 @@ import { Migration20261127200000_routing } from './Migration20261127200000_routi
 import { Migration20261201000000_ticket_stats } from './Migration20261201000000_ticket_stats';
 import { Migration20261201100000_event_stream } from './Migration20261201100000_event_stream';
 import { Migration20261201200000_change_previous_state } from './Migration20261201200000_change_previous_state';
+import { Migration20261201300000_offer_in_event_stream } from './Migration20261201300000_offer_in_event_stream';
+import { Migration20261201310000_client_message_id } from './Migration20261201310000_client_message_id';
 
 /** Every migration, in order. Add new ones here too: the ORM is given this list, not a folder glob. */
 export const migrationsList: MigrationObject[] = [
@@ -17,4 +19,9 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261201200000_change_previous_state',
     class: Migration20261201200000_change_previous_state,
   },
+  {
+    name: 'Migration20261201300000_offer_in_event_stream',
+    class: Migration20261201300000_offer_in_event_stream,
+  },
+  { name: 'Migration20261201310000_client_message_id', class: Migration20261201310000_client_message_id },
 ];

@@ -24,7 +24,18 @@ import { TicketEntity } from './ticket.entity';
   expression:
     'create unique index "messages_channel_external_unique" on "messages" ("channel_id", "external_id") where "external_id" is not null',
 })
+// A reply's clientMessageId is accepted once per ticket and author (docs/domain.md "Messages and
+// ingestion"); an admin's reply has no agent, and all admins are one author (the nil UUID here).
+@Unique({
+  name: 'messages_client_message_unique',
+  expression:
+    'create unique index "messages_client_message_unique" on "messages" ("ticket_id", coalesce("agent_id", \'00000000-0000-0000-0000-000000000000\'::uuid), "client_message_id") where "client_message_id" is not null',
+})
 @Check({ name: 'messages_sequence_positive', expression: 'sequence >= 1' })
+@Check({
+  name: 'messages_client_message_id_by_agent',
+  expression: "client_message_id is null or author_type = 'AGENT'",
+})
 export class MessageEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -50,6 +61,10 @@ export class MessageEntity {
 
   @Property({ type: 'text', nullable: true })
   externalId: string | null = null;
+
+  /** The replying client's own id for the message (sendMessage's clientMessageId). */
+  @Property({ type: 'text', nullable: true })
+  clientMessageId: string | null = null;
 
   // What receiveMessage answered the first time, so a repeat of the same externalMessageId can
   // answer the same (with duplicate: true).

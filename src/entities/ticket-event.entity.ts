@@ -66,6 +66,10 @@ export class TicketEventEntity {
   @Property({ type: 'uuid', nullable: true })
   assigneeId: string | null = null;
 
+  /** The agent the ticket is offered to right after this change (TicketFilter.offeredToId). */
+  @Property({ type: 'uuid', nullable: true })
+  offeredToId: string | null = null;
+
   /** The ticket's status right before this change; null for its first (CREATED). */
   @Enum({ items: () => TicketStatus, nativeEnumName: 'ticket_status', nullable: true })
   previousStatus: TicketStatus | null = null;
@@ -73,6 +77,10 @@ export class TicketEventEntity {
   /** The ticket's assignee right before this change. */
   @Property({ type: 'uuid', nullable: true })
   previousAssigneeId: string | null = null;
+
+  /** The agent the ticket was offered to right before this change. */
+  @Property({ type: 'uuid', nullable: true })
+  previousOfferedToId: string | null = null;
 
   /** The ticket's channel and requester (they never change), so the log is read on its own. */
   @Property({ type: 'uuid' })

@@ -39,8 +39,10 @@ const COLUMNS: readonly (readonly [name: string, type: string, value: (e: Ticket
     ['at', 'timestamptz', (e) => e.at],
     ['status', 'ticket_status', (e) => e.status],
     ['assignee_id', 'uuid', (e) => e.assigneeId],
+    ['offered_to_id', 'uuid', (e) => e.offeredToId],
     ['previous_status', 'ticket_status', (e) => e.previousStatus],
     ['previous_assignee_id', 'uuid', (e) => e.previousAssigneeId],
+    ['previous_offered_to_id', 'uuid', (e) => e.previousOfferedToId],
     ['channel_id', 'uuid', (e) => e.channelId],
     ['requester_id', 'uuid', (e) => e.requesterId],
   ];
@@ -77,8 +79,8 @@ export async function writeEvents(em: EntityManager, rows: readonly TicketEventE
 }
 
 const SELECT = `e.id::text as id, e.stream_xid::text as stream_xid, e.kind, e.at, e.agent_id, e.status,
-  e.assignee_id, e.previous_status, e.previous_assignee_id, e.ticket_id, e.channel_id, e.requester_id,
-  e.message_id`;
+  e.assignee_id, e.offered_to_id, e.previous_status, e.previous_assignee_id, e.previous_offered_to_id,
+  e.ticket_id, e.channel_id, e.requester_id, e.message_id`;
 const ORDER = 'order by e.stream_xid, e.id';
 const AFTER = '(e.stream_xid, e.id) > (?::xid8, ?::bigint)';
 /**
@@ -186,8 +188,8 @@ export async function readRange(query: Query, read: RangeRead): Promise<LoggedCh
 
 /**
  * matchesChange() (domain/stream/change-filter.ts) as SQL: the same fields, the same meaning (the
- * state before or after the change; the agent named or the assignee it took the ticket from). Null
- * when nothing can match.
+ * state — status, assignee, offered-to agent — before or after the change; the agent named or the
+ * assignee it took the ticket from). Null when nothing can match.
  */
 function filterSql(filter: ChangeFilter): { conditions: string[]; params: unknown[] } | null {
   const conditions: string[] = [];
@@ -195,6 +197,7 @@ function filterSql(filter: ChangeFilter): { conditions: string[]; params: unknow
   const ids = [
     filter.visibleChannelId,
     filter.assigneeId,
+    filter.offeredToId,
     filter.channelId,
     filter.requesterId,
     filter.agentId,
@@ -221,8 +224,8 @@ function filterSql(filter: ChangeFilter): { conditions: string[]; params: unknow
     params.push(filter.agentId, filter.agentId);
   }
   // The ticket's state before or after the change, each side as a whole.
-  if (filter.statuses !== null || filter.assigneeId !== null) {
-    const side = (status: string, assignee: string): string => {
+  if (filter.statuses !== null || filter.assigneeId !== null || filter.offeredToId !== null) {
+    const side = (status: string, assignee: string, offeredTo: string): string => {
       const parts: string[] = [];
       if (filter.statuses !== null) {
         parts.push(`${status} = any(?::ticket_status[])`);
@@ -232,10 +235,14 @@ function filterSql(filter: ChangeFilter): { conditions: string[]; params: unknow
         parts.push(`${assignee} = ?::uuid`);
         params.push(filter.assigneeId);
       }
+      if (filter.offeredToId !== null) {
+        parts.push(`${offeredTo} = ?::uuid`);
+        params.push(filter.offeredToId);
+      }
       return parts.join(' and ');
     };
-    const after = side('e.status', 'e.assignee_id');
-    const before = side('e.previous_status', 'e.previous_assignee_id');
+    const after = side('e.status', 'e.assignee_id', 'e.offered_to_id');
+    const before = side('e.previous_status', 'e.previous_assignee_id', 'e.previous_offered_to_id');
     conditions.push(`((${after}) or (e.previous_status is not null and ${before}))`);
   }
   return { conditions, params };
@@ -250,8 +257,10 @@ function toLogged(row: Record<string, unknown>): LoggedChange {
     agentId: (row.agent_id as string | null) ?? null,
     status: row.status as TicketStatus,
     assigneeId: (row.assignee_id as string | null) ?? null,
+    offeredToId: (row.offered_to_id as string | null) ?? null,
     previousStatus: (row.previous_status as TicketStatus | null) ?? null,
     previousAssigneeId: (row.previous_assignee_id as string | null) ?? null,
+    previousOfferedToId: (row.previous_offered_to_id as string | null) ?? null,
     ticketId: row.ticket_id as string,
     channelId: row.channel_id as string,
     requesterId: row.requester_id as string,

@@ -4,7 +4,12 @@ import { QueryLimiter } from './query-limits';
 
 const schema = buildSchema(`
   type Query { tickets(first: Int = 50): [Ticket!]! queue: Int! }
-  type Ticket { id: ID! followUpOf: Ticket messages(first: Int = 50): [Message!]! }
+  type Ticket {
+    id: ID!
+    followUpOf: Ticket
+    messages(first: Int = 50): [Message!]!
+    thread(first: Int, after: String, last: Int, before: String): [Message!]!
+  }
   type Message { id: ID! body: String! ticket: Ticket! }
 `);
 const limiter = () => new QueryLimiter(schema, { ...DEFAULT_QUERY_LIMITS, maxDepth: 5, maxCost: 1_000 });
@@ -50,6 +55,21 @@ describe('QueryLimiter', () => {
     expect(refusal(l.check('{ tickets { messages { id } } }', undefined))).toEqual([
       ['QUERY_LIMIT_EXCEEDED', 'maxCost'],
     ]);
+  });
+
+  it('prices `last` as `first`, and a page with neither at the default page size (50)', () => {
+    const l = limiter();
+    // Against this limiter's 1,000: 10 × 10 costs 111, 10 × 100 costs 1,011, 20 × 50 costs 1,021.
+    expect(l.check('{ tickets(first: 10) { thread(last: 10) { id } } }', undefined)).toEqual([]);
+    expect(refusal(l.check('{ tickets(first: 10) { thread(last: 100) { id } } }', undefined))).toEqual([
+      ['QUERY_LIMIT_EXCEEDED', 'maxCost'],
+    ]);
+    expect(refusal(l.check('{ tickets(first: 20) { thread { id } } }', undefined))).toEqual([
+      ['QUERY_LIMIT_EXCEEDED', 'maxCost'],
+    ]);
+    const query = 'query($n: Int) { tickets(first: 20) { thread(last: $n) { id } } }';
+    expect(l.check(query, { n: 10 })).toEqual([]);
+    expect(refusal(l.check(query, { n: 60 }))).toEqual([['QUERY_LIMIT_EXCEEDED', 'maxCost']]);
   });
 
   it('says which limit, its value and what was found', () => {

@@ -12,6 +12,7 @@ import {
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { QueryLimits } from '../config/limits';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/pagination';
 import { nulInLiterals, nulInVariables } from './nul-text';
 
 export const QUERY_LIMIT_EXCEEDED = 'QUERY_LIMIT_EXCEEDED';
@@ -182,14 +183,15 @@ export class QueryLimiter {
 }
 
 /**
- * One per field; a field with `first` (a page) multiplies what is under it by the page size it
- * asks for (its default when absent). Other lists (agents, channels, skills) count once: their
- * length is the deployment's size, not something a caller can inflate.
+ * One per field; a field with `first` or `last` (a page) multiplies what is under it by the page
+ * size it asks for (the argument's default, else the server's default page size, when absent).
+ * Other lists (agents, channels, skills) count once: their length is the deployment's size, not
+ * something a caller can inflate.
  */
 const estimate: ComplexityEstimator = ({ field, args, childComplexity }) => {
-  const first = args['first'];
-  if (typeof first === 'number' && field.args.some((a) => a.name === 'first')) {
-    return 1 + Math.max(0, Math.min(first, 100)) * childComplexity;
-  }
-  return 1 + childComplexity;
+  const paged = field.args.filter((a) => a.name === 'first' || a.name === 'last');
+  if (paged.length === 0) return 1 + childComplexity;
+  const sizes = paged.map((a) => args[a.name]).filter((n): n is number => typeof n === 'number');
+  const size = sizes.length > 0 ? Math.max(...sizes) : DEFAULT_PAGE_SIZE;
+  return 1 + Math.max(0, Math.min(size, MAX_PAGE_SIZE)) * childComplexity;
 };

@@ -8,6 +8,7 @@ import { ApiTokenResolver } from './resolvers/api-token.resolver';
 import { ChannelResolver } from './resolvers/channel.resolver';
 import { ConversationStyleResolver } from './resolvers/conversation-style.resolver';
 import { MessageResolver } from './resolvers/message.resolver';
+import { NodeResolver } from './resolvers/node.resolver';
 import { RoutingSettingsResolver } from './resolvers/routing-settings.resolver';
 import { RoutingResolver } from './resolvers/routing.resolver';
 import { TicketStatsResolver } from './resolvers/ticket-stats.resolver';
@@ -27,6 +28,7 @@ export function getSchema(): Promise<GraphQLSchema> {
       ConversationStyleResolver,
       EndUserResolver,
       MessageResolver,
+      NodeResolver,
       RoutingResolver,
       RoutingSettingsResolver,
       TicketResolver,

@@ -1,6 +1,7 @@
 import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../domain/auth/principal';
+import { seesChannel } from '../domain/auth/visibility';
 import type { ChannelKind } from '../domain/channel/channel.rules';
 import type { Clock } from '../domain/clock';
 import { badInput, notFound } from '../domain/errors';
@@ -35,6 +36,13 @@ export class ChannelService {
   list(viewer: Principal): Promise<ChannelEntity[]> {
     const where = viewer.role === 'INTEGRATION' ? { id: viewer.channelId } : {};
     return this.em.fork().find(ChannelEntity, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  }
+
+  /** As `list`: an integration sees only its own channel; any other is NOT_FOUND to it. */
+  async get(viewer: Principal, id: string): Promise<ChannelEntity> {
+    const channel = await this.em.fork().findOne(ChannelEntity, { id: requireId('Channel', id) });
+    if (!channel || !seesChannel(viewer, channel.id)) throw notFound('Channel', id);
+    return channel;
   }
 
   findByIds(ids: readonly string[]): Promise<ChannelEntity[]> {

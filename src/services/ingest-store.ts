@@ -23,8 +23,11 @@ import { textArrayLiteral } from '../entities/text-array.type';
 export interface EndUserLock {
   /** null: there is no such channel (and nothing was written). */
   channel: { id: string; styleId: string; requiredSkills: string[] } | null;
-  /** The message that already carries this externalMessageId on the channel (nothing was written). */
-  repeatMessageId: string | null;
+  /**
+   * The message that already carries this externalMessageId on the channel (nothing was written),
+   * and whether this end user sent it (a retry) or another one did (a partner's mistake).
+   */
+  repeat: Repeat | null;
   /** The end user's row, locked until the commit; null when there is no channel or a repeat. */
   endUser: { id: string; displayName: string | null; inserted: boolean } | null;
   /**
@@ -33,6 +36,25 @@ export interface EndUserLock {
    */
   routingLockShared: boolean;
 }
+
+export interface Repeat {
+  messageId: string;
+  sameEndUser: boolean;
+}
+
+/**
+ * The message with an externalMessageId on a channel, and whether the end user named (by their
+ * externalUserId) sent it. Parameters: externalUserId, channelId, externalMessageId.
+ */
+const REPEAT_SQL = `select m.id, (u.external_id = ?) as same_end_user
+         from messages m
+         join tickets rt on rt.id = m.ticket_id
+         join end_users u on u.id = rt.requester_id
+        where m.channel_id = ? and m.external_id = ?
+        limit 1`;
+
+const repeatOf = (messageId: string | null, sameEndUser: boolean | null): Repeat | null =>
+  messageId === null ? null : { messageId, sameEndUser: sameEndUser === true };
 
 /**
  * One statement: the channel, the first message with this externalMessageId if there is one, and
@@ -56,6 +78,7 @@ export async function lockEndUser(
       style_id: string | null;
       required_skills: string[] | null;
       repeat_message_id: string | null;
+      repeat_same_end_user: boolean | null;
       end_user_id: string | null;
       display_name: string | null;
       inserted: boolean | null;
@@ -65,7 +88,7 @@ export async function lockEndUser(
     `with channel as (
        select id, style_id, required_skills from channels where id = ?
      ), repeat as (
-       select id from messages where channel_id = ? and external_id = ? limit 1
+       ${REPEAT_SQL}
      ), end_user as (
        insert into end_users (id, channel_id, external_id, display_name, created_at)
        select ?::uuid, channel.id, ?::text, ?::text, ?::timestamptz from channel
@@ -74,7 +97,7 @@ export async function lockEndUser(
        returning id, display_name, (xmax = 0) as inserted
      )
      select channel.id as channel_id, channel.style_id, channel.required_skills,
-            repeat.id as repeat_message_id,
+            repeat.id as repeat_message_id, repeat.same_end_user as repeat_same_end_user,
             end_user.id as end_user_id, end_user.display_name, end_user.inserted,
             case when end_user.id is null then false
                  else pg_try_advisory_xact_lock_shared(?) end as routing_lock_shared
@@ -84,6 +107,7 @@ export async function lockEndUser(
        left join end_user on true`,
     [
       input.channelId,
+      input.externalUserId,
       input.channelId,
       input.externalMessageId,
       randomUUID(),
@@ -93,11 +117,10 @@ export async function lockEndUser(
       ROUTING_LOCK_KEY,
     ],
   );
-  if (!row?.channel_id)
-    return { channel: null, repeatMessageId: null, endUser: null, routingLockShared: false };
+  if (!row?.channel_id) return { channel: null, repeat: null, endUser: null, routingLockShared: false };
   return {
     channel: { id: row.channel_id, styleId: row.style_id!, requiredSkills: row.required_skills ?? [] },
-    repeatMessageId: row.repeat_message_id,
+    repeat: repeatOf(row.repeat_message_id, row.repeat_same_end_user),
     endUser: row.end_user_id
       ? { id: row.end_user_id, displayName: row.display_name, inserted: row.inserted === true }
       : null,
@@ -111,18 +134,20 @@ export interface CurrentTicket {
   /** Read without a lock: what transition() needs while the ticket is NEW or OPEN. */
   assigneeStatus: AgentStatus | null;
   /** A message with this externalMessageId committed since lockEndUser() looked. */
-  repeatMessageId: string | null;
+  repeat: Repeat | null;
 }
 
 /**
  * The end user's latest ticket that is not CLOSED, locked (FOR UPDATE), with its style and its
  * assignee's status; and, in the same statement (read after the end user's lock was granted),
- * whether the same message has meanwhile been committed by a concurrent request.
+ * whether a message with this externalMessageId has meanwhile been committed by a concurrent
+ * request (this end user's retry, or another end user's message).
  */
 export async function lockCurrentTicket(
   em: EntityManager,
   endUserId: string,
   channelId: string,
+  externalUserId: string,
   externalMessageId: string | null,
 ): Promise<CurrentTicket | null> {
   const [row] = await em.execute<
@@ -131,26 +156,28 @@ export async function lockCurrentTicket(
       style_close_after_solved_seconds: number;
       assignee_status: AgentStatus | null;
       repeat_message_id: string | null;
+      repeat_same_end_user: boolean | null;
     })[]
   >(
     `select t.*, s.kind as style_kind, s.close_after_solved_seconds as style_close_after_solved_seconds,
             a.status as assignee_status,
-            (select m.id from messages m where m.channel_id = ? and m.external_id = ? limit 1) as repeat_message_id
+            r.id as repeat_message_id, r.same_end_user as repeat_same_end_user
        from tickets t
        join conversation_styles s on s.id = t.style_id
        left join agents a on a.id = t.assignee_id
+       left join (${REPEAT_SQL}) r on true
       where t.requester_id = ? and t.status <> 'CLOSED'
       order by t.created_at desc
       limit 1
         for update of t`,
-    [channelId, externalMessageId, endUserId],
+    [externalUserId, channelId, externalMessageId, endUserId],
   );
   if (!row) return null;
   return {
     ticket: ticketOf(row),
     style: { kind: row.style_kind, closeAfterSolvedSeconds: row.style_close_after_solved_seconds },
     assigneeStatus: row.assignee_status,
-    repeatMessageId: row.repeat_message_id,
+    repeat: repeatOf(row.repeat_message_id, row.repeat_same_end_user),
   };
 }
 

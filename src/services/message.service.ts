@@ -1,10 +1,11 @@
-import { LockMode, ref } from '@mikro-orm/core';
+import { LockMode, ref, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../domain/auth/principal';
+import { seesChannel } from '../domain/auth/visibility';
 import type { Clock } from '../domain/clock';
-import { DomainError, forbidden, notFound } from '../domain/errors';
+import { badInput, DomainError, forbidden, notFound } from '../domain/errors';
 import { normalizeSkills } from '../domain/skills';
-import { normalizeBody, normalizeExternalId } from '../domain/ticket/message.rules';
+import { normalizeBody, normalizeExternalId, validateClientMessageId } from '../domain/ticket/message.rules';
 import {
   type Actor,
   AuthorType,
@@ -21,8 +22,8 @@ import { MessageEntity } from '../entities/message.entity';
 import { TicketEntity } from '../entities/ticket.entity';
 import { actorOf } from './actor';
 import { isId, requireId } from './ids';
-import { lockCurrentTicket, lockEndUser, writeIngest } from './ingest-store';
-import { decodeCursor, encodeCursor, validateFirst, type Page } from './pagination';
+import { lockCurrentTicket, lockEndUser, writeIngest, type Repeat } from './ingest-store';
+import { decodeCursor, encodeCursor, pageRequest, type Page } from './pagination';
 import type { ChangeRunner } from './changes/change.runner';
 import type { ChangeTransaction } from './changes/change-transaction';
 import { assigneeMayGainLoad, loadAssignee } from './changes/ticket-state.mapper';
@@ -58,14 +59,28 @@ interface Ingest {
 
 const MAX_DISPLAY_NAME = 200;
 // A unique violation here means a concurrent request won a race the locks do not cover (the same
-// externalMessageId from another end user of the channel); a retry then finds its result.
+// externalMessageId from another end user of the channel); a retry then finds its result, and
+// refuses this request (the id is the other end user's).
 const RETRIED_CONSTRAINTS = new Set([
   'messages_channel_external_unique',
   'end_users_channel_external_unique',
 ]);
 
+// The ticket's lock already serialises replies; should the index still refuse a clientMessageId
+// (a write that bypassed the lock), the retry finds the first message and answers it.
+const SEND_RETRIED_CONSTRAINTS = new Set(['messages_client_message_unique']);
+
+/** `Ticket.messages`' arguments (the Relay connection spec's four). */
+export interface MessagePageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+// Within PostgreSQL's integer, the column's type: a larger number would be an error in SQL, not a refusal.
 const isSequenceCursor = (parts: unknown[]): parts is [number] =>
-  parts.length === 1 && Number.isInteger(parts[0]);
+  parts.length === 1 && Number.isInteger(parts[0]) && Math.abs(parts[0] as number) <= 2_147_483_647;
 
 /** Messages: end users' through integrations (ingestion), agents' replies, and reading a ticket's thread. */
 export class MessageService {
@@ -120,20 +135,26 @@ export class MessageService {
     const em = change.tx;
     const now = this.clock.now();
     // A repeat changes nothing, not even the end user: the first result is looked for before the lock.
-    const { channel, repeatMessageId, endUser, routingLockShared } = await lockEndUser(em, {
+    const { channel, repeat, endUser, routingLockShared } = await lockEndUser(em, {
       ...input,
       now,
     });
     if (!channel) throw notFound('Channel', input.channelId);
-    if (repeatMessageId !== null) return this.firstResult(em, repeatMessageId);
+    if (repeat !== null) return this.firstResult(em, repeat);
     if (!endUser) throw new Error('the end user was neither inserted nor locked');
 
-    const current = await lockCurrentTicket(em, endUser.id, channel.id, input.externalMessageId);
+    const current = await lockCurrentTicket(
+      em,
+      endUser.id,
+      channel.id,
+      input.externalUserId,
+      input.externalMessageId,
+    );
     // The same message sent twice at once by this end user: the first one has committed by now.
-    // (An end user this attempt inserted has no ticket yet; if another end user of the channel
-    // sent that id meanwhile, the unique index refuses the message and the runner starts over,
-    // rolling the new end user back.)
-    if (current?.repeatMessageId) return this.firstResult(em, current.repeatMessageId);
+    // (An end user with no open ticket is not read here; if another request committed that id
+    // meanwhile, the unique index refuses the message and the runner starts over, rolling back any
+    // new end user, and lockEndUser then finds the repeat.)
+    if (current?.repeat) return this.firstResult(em, current.repeat);
 
     // A solved ticket whose style does not reopen on reply is over for the customer (live chat
     // closes on solve, so this is only a guard): the message starts a follow-up instead.
@@ -191,10 +212,21 @@ export class MessageService {
     return { message, ticket, ticketCreated, reopened, duplicate: false };
   }
 
-  /** What receiveMessage answered for this message the first time, flagged as a duplicate. */
-  private async firstResult(em: EntityManager, messageId: string): Promise<ReceiveMessageResult> {
+  /**
+   * What receiveMessage answered for this message the first time, flagged as a duplicate; or, when
+   * another end user sent it, a refusal: the partner reused an id, and answering the first user's
+   * ticket would silently drop this user's message (docs/domain.md "Messages and ingestion").
+   */
+  private async firstResult(em: EntityManager, repeat: Repeat): Promise<ReceiveMessageResult> {
+    if (!repeat.sameEndUser) {
+      throw badInput(
+        'input.externalMessageId',
+        'input.externalMessageId was already used on this channel for another end user; ' +
+          'an externalMessageId names one message of one end user',
+      );
+    }
     // One SELECT: the message joined with its ticket.
-    const first = await em.findOneOrFail(MessageEntity, { id: messageId }, { populate: ['ticket'] });
+    const first = await em.findOneOrFail(MessageEntity, { id: repeat.messageId }, { populate: ['ticket'] });
     const ticket = first.ticket.getEntity();
     return {
       message: first,
@@ -224,40 +256,67 @@ export class MessageService {
     });
   }
 
-  /** An agent's reply (the assignee), or an admin's on any ticket that is not CLOSED. */
-  async send(viewer: Principal, ticketId: string, body: string): Promise<MessageEntity> {
+  /**
+   * An agent's reply (the assignee), or an admin's on any ticket that is not CLOSED. With a
+   * clientMessageId, a retry (the same id from the same author on the same ticket) answers the
+   * first message as it is and changes nothing (docs/domain.md "Messages and ingestion").
+   */
+  async send(
+    viewer: Principal,
+    ticketId: string,
+    body: string,
+    clientMessageId: string | null = null,
+  ): Promise<MessageEntity> {
     const id = requireId('Ticket', ticketId);
     const text = normalizeBody('body', body);
+    const clientId =
+      clientMessageId === null ? null : validateClientMessageId('clientMessageId', clientMessageId);
     const actor = actorOf(viewer);
-    const { value } = await this.changes.run(async (change) => {
-      const { tx } = change;
-      const ticket = await tx.findOne(TicketEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!ticket) throw notFound('Ticket', ticketId);
-      if (viewer.role === 'AGENT' && ticket.assignee?.id !== viewer.agentId) {
-        throw forbidden("Only the ticket's assignee or an admin may write on it");
-      }
-      if (viewer.role !== 'AGENT' && viewer.role !== 'ADMIN')
-        throw forbidden('Only agents and admins write replies');
-      if (ticket.status === TicketStatus.CLOSED) {
-        throw new DomainError(
-          'ILLEGAL_TRANSITION',
-          'The ticket is CLOSED; no message is added to a closed ticket',
-        );
-      }
-      const now = this.clock.now();
-      const added = this.newMessage(ticket, {
-        authorType: AuthorType.AGENT,
-        agentId: viewer.role === 'AGENT' ? viewer.agentId : null,
-        body: text,
-        externalId: null,
-        createdTicket: false,
-        reopenedTicket: false,
-        now,
-      });
-      tx.persist(added);
-      change.messageAdded(ticket, added, actor, now);
-      return added;
-    });
+    if (viewer.role !== 'AGENT' && viewer.role !== 'ADMIN')
+      throw forbidden('Only agents and admins write replies');
+    const agentId = viewer.role === 'AGENT' ? viewer.agentId : null;
+    const { value } = await this.changes.run(
+      async (change) => {
+        const { tx } = change;
+        const ticket = await tx.findOne(TicketEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (!ticket) throw notFound('Ticket', ticketId);
+        // Looked for under the ticket's lock, which every reply takes: a concurrent first send has
+        // committed by now. Before the checks below, because the first send passed them: a retry
+        // after the ticket closed or moved to another agent still learns its message was sent.
+        if (clientId !== null) {
+          const first = await tx.findOne(MessageEntity, {
+            ticket: id,
+            agent: agentId,
+            clientMessageId: clientId,
+          });
+          if (first) return first;
+        }
+        if (agentId !== null && ticket.assignee?.id !== agentId) {
+          throw forbidden("Only the ticket's assignee or an admin may write on it");
+        }
+        if (ticket.status === TicketStatus.CLOSED) {
+          throw new DomainError(
+            'ILLEGAL_TRANSITION',
+            'The ticket is CLOSED; no message is added to a closed ticket',
+          );
+        }
+        const now = this.clock.now();
+        const added = this.newMessage(ticket, {
+          authorType: AuthorType.AGENT,
+          agentId,
+          body: text,
+          externalId: null,
+          createdTicket: false,
+          reopenedTicket: false,
+          now,
+        });
+        added.clientMessageId = clientId;
+        tx.persist(added);
+        change.messageAdded(ticket, added, actor, now);
+        return added;
+      },
+      { retryOnUnique: SEND_RETRIED_CONSTRAINTS },
+    );
     return value;
   }
 
@@ -290,22 +349,56 @@ export class MessageService {
     });
   }
 
-  async listForTicket(
-    ticketId: string,
-    first: number | null | undefined,
-    after: string | null | undefined,
-  ): Promise<Page<MessageEntity>> {
-    const limit = validateFirst(first);
-    const afterSequence = after ? decodeCursor<[number]>(after, isSequenceCursor)[0] : 0;
-    const rows = await this.em
-      .fork()
-      .find(
-        MessageEntity,
-        { ticket: ticketId, sequence: { $gt: afterSequence } },
-        { orderBy: { sequence: 'asc' }, limit: limit + 1 },
-      );
-    const items = rows.slice(0, limit);
-    return { items, cursors: items.map((m) => encodeCursor([m.sequence])), hasNextPage: rows.length > limit };
+  /**
+   * A page of a ticket's thread (docs/domain.md "Reading tickets and threads"), in sequence order
+   * whichever end it is taken from. (ticket_id, sequence) is unique, so each read is a range of that
+   * index, `size + 1` rows from one end (descending for `last`, then reversed), never the whole thread.
+   */
+  async listForTicket(ticketId: string, args: MessagePageArgs): Promise<Page<MessageEntity>> {
+    const { from, size } = pageRequest(args.first, args.last);
+    const after = args.after ? decodeCursor<[number]>('after', args.after, isSequenceCursor)[0] : null;
+    const before = args.before ? decodeCursor<[number]>('before', args.before, isSequenceCursor)[0] : null;
+    const window = {
+      ...(after === null ? {} : { $gt: after }),
+      ...(before === null ? {} : { $lt: before }),
+    };
+    const where: FilterQuery<MessageEntity> =
+      after === null && before === null ? { ticket: ticketId } : { ticket: ticketId, sequence: window };
+    // Past the cursor a page starts from (at it or beyond) lies another page; a second indexed read,
+    // on a fork of its own so that its one-column row never meets the page's rows in an identity map.
+    const beyond =
+      from === 'start'
+        ? after === null
+          ? null
+          : { $lte: after }
+        : before === null
+          ? null
+          : { $gte: before };
+    const [rows, past] = await Promise.all([
+      this.em.fork().find(MessageEntity, where, {
+        orderBy: { sequence: from === 'start' ? 'asc' : 'desc' },
+        limit: size + 1,
+      }),
+      beyond
+        ? this.em.fork().findOne(MessageEntity, { ticket: ticketId, sequence: beyond }, { fields: ['id'] })
+        : null,
+    ]);
+    const more = rows.length > size;
+    const items = rows.slice(0, size);
+    if (from === 'end') items.reverse();
+    return {
+      items,
+      cursors: items.map((m) => encodeCursor([m.sequence])),
+      hasNextPage: from === 'start' ? more : past !== null,
+      hasPreviousPage: from === 'end' ? more : past !== null,
+    };
+  }
+
+  /** A message is seen with its ticket: an integration sees its own channel's only (else NOT_FOUND). */
+  async get(viewer: Principal, id: string): Promise<MessageEntity> {
+    const message = await this.em.fork().findOne(MessageEntity, { id: requireId('Message', id) });
+    if (!message || !seesChannel(viewer, message.channel.id)) throw notFound('Message', id);
+    return message;
   }
 
   findByIds(ids: readonly string[]): Promise<MessageEntity[]> {

@@ -3,12 +3,14 @@ import type { AuthLimits } from '../config/limits';
 import type { Clock } from '../domain/clock';
 import type { TicketEventBus } from '../events/ticket-event.bus';
 import type { Logger } from '../observability/logger';
+import { AgentChangesFeed } from './agent-changes.feed';
 import { AgentService } from './agent.service';
 import { ApiTokenService } from './api-token.service';
 import { AuthService } from './auth.service';
 import { ChannelService } from './channel.service';
 import { ConversationStyleService } from './conversation-style.service';
 import { MessageService } from './message.service';
+import { NodeService } from './node.service';
 import { QueueStatsFeed } from './routing/queue-stats.feed';
 import { OfferService } from './routing/offer.service';
 import { AfterCommit, type RouteRequester } from './changes/after-commit';
@@ -33,6 +35,8 @@ export interface Services {
   offers: OfferService;
   tickets: TicketService;
   messages: MessageService;
+  /** `node(id)`: any object by its id, as the caller's own reads show it. */
+  nodes: NodeService;
   /** Dashboards' aggregates (docs/domain.md "Dashboards"). */
   ticketStats: TicketStatsService;
   /** This process's view of the event stream: its listeners, announcements, settle(). */
@@ -40,6 +44,8 @@ export interface Services {
   /** Catch-up reads of the stream and resumable subscriptions to it. */
   ticketChanges: TicketChangeService;
   queueStats: QueueStatsFeed;
+  /** `agentChanged`: agents' status, capacity and load as they change. */
+  agentChanges: AgentChangesFeed;
 }
 
 export interface ServiceDeps {
@@ -75,12 +81,13 @@ export function createServices({
   const afterCommit = new AfterCommit(scheduler, events, (): RouteRequester => routing, logger);
   const changes = new ChangeRunner(em, events, afterCommit);
   const routing = new RoutingService(em, clock, changes, logger, metrics);
-  return {
+  const agents = new AgentService(em, clock, auth, changes);
+  const services: Omit<Services, 'nodes'> = {
     auth,
     tokens: new ApiTokenService(em, clock, auth, events),
     routing,
     offers: new OfferService(em, clock, changes),
-    agents: new AgentService(em, clock, auth, changes),
+    agents,
     conversationStyles: new ConversationStyleService(em, clock, changes),
     channels: new ChannelService(em, clock, auth),
     routingSettings: new RoutingSettingsService(em, clock),
@@ -92,5 +99,10 @@ export function createServices({
     queueStats: new QueueStatsFeed(routing, events, (err) =>
       logger.error({ err }, 'queue figures could not be computed'),
     ),
+    agentChanges: new AgentChangesFeed(agents, routing, events, (err) =>
+      logger.error({ err }, 'changed agents could not be read; reading again'),
+    ),
   };
+  // node(id) reads through the per-type services, so it shows what their own reads show.
+  return { ...services, nodes: new NodeService(em, services) };
 }

@@ -9,6 +9,7 @@ import {
   type RequestedChangeFilter,
 } from '../domain/stream/change-filter';
 import {
+  comparePositions,
   decodeStreamCursor,
   encodeStreamCursor,
   STREAM_START,
@@ -25,6 +26,11 @@ export const MAX_CHANGES_PAGE = 1_000;
 export interface ChangePage {
   events: TicketChangeEvent[];
   hasNextPage: boolean;
+  /**
+   * `after` named a change: the log only grows, so that change is still before this page (though
+   * perhaps not one the filter matches; finding one that does could scan the whole log backwards).
+   */
+  hasPreviousPage: boolean;
   /** Where the next page starts: the last change read (its ticket may be gone, and it with it). */
   endCursor: string | null;
 }
@@ -52,7 +58,8 @@ export class TicketChangeService {
       throw badInput('first', `first must be a whole number from 0 to ${MAX_CHANGES_PAGE}`);
     }
     const from = after === null ? STREAM_START : decodeStreamCursor(after);
-    if (first === 0) return { events: [], hasNextPage: false, endCursor: null };
+    const hasPreviousPage = comparePositions(from, STREAM_START) > 0;
+    if (first === 0) return { events: [], hasNextPage: false, hasPreviousPage, endCursor: null };
     const changes = await readRange(queryOn(this.em.fork()), {
       after: from,
       upTo: null,
@@ -64,6 +71,7 @@ export class TicketChangeService {
     return {
       events: await loadChanges(this.em, page),
       hasNextPage: changes.length > first,
+      hasPreviousPage,
       endCursor: last ? encodeStreamCursor(last.position) : null,
     };
   }

@@ -1,6 +1,7 @@
 import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../domain/auth/principal';
+import { seesChannel } from '../domain/auth/visibility';
 import type { Clock } from '../domain/clock';
 import { notFound } from '../domain/errors';
 import { metricsAt, type TicketMetrics } from '../domain/ticket/ticket-metrics';
@@ -19,6 +20,8 @@ import { metricsStateOf } from './changes/ticket-state.mapper';
 export interface TicketFilter {
   statuses?: readonly TicketStatus[] | null;
   assigneeId?: string | null;
+  /** Tickets with an open offer to this agent. */
+  offeredToId?: string | null;
   channelId?: string | null;
   requesterId?: string | null;
 }
@@ -58,25 +61,35 @@ export class TicketService {
     const limit = validateFirst(first);
     const where = visibleWhere(viewer, filter);
     const em = this.em.fork();
-    if (where === null) return { items: [], cursors: [], hasNextPage: false, totalCount: 0 };
+    if (where === null) {
+      return { items: [], cursors: [], hasNextPage: false, hasPreviousPage: false, totalCount: 0 };
+    }
 
     let pageWhere: FilterQuery<TicketEntity> = where;
+    // The matching tickets at the cursor or newer: a previous page (exact, as cheap as the page itself).
+    let earlierWhere: FilterQuery<TicketEntity> | null = null;
     if (after) {
-      const [createdAt, id] = decodeCursor<[string, string]>(after, isTicketCursor);
+      const [createdAt, id] = decodeCursor<[string, string]>('after', after, isTicketCursor);
       const at = new Date(createdAt);
       pageWhere = {
         $and: [where, { $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: id } }] }],
       };
+      earlierWhere = {
+        $and: [where, { $or: [{ createdAt: { $gt: at } }, { createdAt: at, id: { $gte: id } }] }],
+      };
     }
-    const [rows, totalCount] = await Promise.all([
+    const [rows, totalCount, earlier] = await Promise.all([
       em.find(TicketEntity, pageWhere, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: limit + 1 }),
       em.count(TicketEntity, where),
+      // A fork of its own: its one-column row must not meet the page's rows in one identity map.
+      earlierWhere && this.em.fork().findOne(TicketEntity, earlierWhere, { fields: ['id'] }),
     ]);
     const items = rows.slice(0, limit);
     return {
       items,
       cursors: items.map((t) => encodeCursor([t.createdAt.toISOString(), t.id])),
       hasNextPage: rows.length > limit,
+      hasPreviousPage: earlier !== null,
       totalCount,
     };
   }
@@ -87,6 +100,13 @@ export class TicketService {
 
   findEndUsersByIds(ids: readonly string[]): Promise<EndUserEntity[]> {
     return this.em.fork().find(EndUserEntity, { id: { $in: ids.filter(isId) } });
+  }
+
+  /** An end user is seen with its channel's tickets: an integration sees its own channel's only. */
+  async getEndUser(viewer: Principal, id: string): Promise<EndUserEntity> {
+    const endUser = await this.em.fork().findOne(EndUserEntity, { id: requireId('EndUser', id) });
+    if (!endUser || !seesChannel(viewer, endUser.channel.id)) throw notFound('EndUser', id);
+    return endUser;
   }
 
   metrics(ticket: TicketEntity): TicketMetrics {
@@ -166,7 +186,7 @@ export class TicketService {
 }
 
 function canSee(viewer: Principal, ticket: TicketEntity): boolean {
-  return viewer.role !== 'INTEGRATION' || ticket.channel.id === viewer.channelId;
+  return seesChannel(viewer, ticket.channel.id);
 }
 
 /** The filter as a query, narrowed to what the viewer may see; null when nothing can match. */
@@ -174,6 +194,7 @@ function visibleWhere(viewer: Principal, filter: TicketFilter): FilterQuery<Tick
   const where: Record<string, unknown> = {};
   for (const [key, value] of [
     ['assignee', filter.assigneeId],
+    ['offeredTo', filter.offeredToId],
     ['channel', filter.channelId],
     ['requester', filter.requesterId],
   ] as const) {

@@ -3,6 +3,7 @@ import { getOperationAST, isObjectType, Kind, type DocumentNode, type GraphQLFor
 import { getSchema } from '../../src/graphql/schema';
 import {
   AcceptTicketDocument,
+  AgentChangedDocument,
   AgentDocument,
   AgentsDocument,
   AgentTokensDocument,
@@ -16,6 +17,7 @@ import {
   DeclineTicketDocument,
   MeDocument,
   MessageAddedDocument,
+  NodeByIdDocument,
   OfferDocument,
   QueueDocument,
   QueueStatsDocument,
@@ -99,6 +101,9 @@ const f = {
   styleId: '',
   /** On `channelId`, assigned to `agentId`. */
   ticketId: '',
+  /** The fixture ticket's first message, and its end user. */
+  messageId: '',
+  endUserId: '',
   /** On `channelId`, offered to `agentId`. */
   toAcceptId: '',
   toDeclineId: '',
@@ -107,6 +112,8 @@ const f = {
 };
 let seq = 0;
 const unique = () => ++seq;
+/** The assignee's message with clientMessageId 'matrix-reply'. */
+let matrixReplyId = '';
 
 beforeAll(async () => {
   t = await startTestApp({
@@ -151,7 +158,12 @@ beforeAll(async () => {
     styleId: await styleOfKind(t, 'LIVE_CHAT'),
   });
 
-  f.ticketId = (await receive(t, channel, 'matrix-customer', 'hello')).ticket.id;
+  const fixture = await receive(t, channel, 'matrix-customer', 'hello');
+  Object.assign(f, {
+    ticketId: fixture.ticket.id,
+    messageId: fixture.message.id,
+    endUserId: fixture.ticket.requester.id,
+  });
   await assign(t, f.ticketId, agent.id);
   // Online with room: routing offers the next two tickets to the assignee (the others are offline).
   await t.client.ok(SetAgentStatusDocument, { status: 'ONLINE' }, tokens.agent);
@@ -328,6 +340,25 @@ const HTTP_CASES: AnyHttpCase[] = [
       expect(new Set(changes.map((c) => c.ticket.channel.id))).toEqual(new Set([f.channelId]));
     },
   }),
+  // node(id) shows what each type's own read shows (null, not an error, for what it does not).
+  ...(
+    [
+      ['ticket', () => f.ticketId, ['otherIntegration']],
+      ['message', () => f.messageId, ['otherIntegration']],
+      ['end user', () => f.endUserId, ['otherIntegration']],
+      ['channel', () => f.channelId, ['otherIntegration']],
+      ['agent', () => f.agentId, ['integration', 'otherIntegration']],
+      ['conversation style', () => f.styleId, []],
+    ] as const
+  ).map(([what, id, hiddenFrom]) =>
+    http(NodeByIdDocument)({
+      field: `node (${what})`,
+      variables: () => ({ id: id() }),
+      allowed: SIGNED_IN,
+      check: (d, caller) =>
+        expect(d.node?.id ?? null).toBe((hiddenFrom as readonly Caller[]).includes(caller) ? null : id()),
+    }),
+  ),
   http(AgentTokensDocument)({
     field: 'Agent.tokens',
     variables: () => ({ id: f.agentId }),
@@ -378,6 +409,21 @@ const HTTP_CASES: AnyHttpCase[] = [
     // Only the assignee among agents: the other agent is FORBIDDEN.
     allowed: ['agent', 'admin'],
     check: (d, caller) => expect(d.sendMessage.agent?.id ?? null).toBe(caller === 'agent' ? f.agentId : null),
+  }),
+  http(SendMessageDocument)({
+    field: 'sendMessage (clientMessageId)',
+    // One id for every caller: the refused ones write nothing under it, and the admin (another
+    // author) gets a message of its own rather than the assignee's.
+    variables: () => ({ ticketId: f.ticketId, body: `reply ${unique()}`, clientMessageId: 'matrix-reply' }),
+    allowed: ['agent', 'admin'],
+    check: (d, caller) => {
+      expect(d.sendMessage).toMatchObject({
+        clientMessageId: 'matrix-reply',
+        agent: caller === 'agent' ? { id: f.agentId } : null,
+      });
+      if (caller === 'agent') matrixReplyId = d.sendMessage.id;
+      else expect(d.sendMessage.id).not.toBe(matrixReplyId);
+    },
   }),
   http(UpdateTicketStatusDocument)({
     field: 'updateTicketStatus',
@@ -646,6 +692,38 @@ const SUBSCRIPTION_CASES: AnySubscriptionCase[] = [
       const log = (await changesAfter(f.firstCursor, t.adminToken)).map((c) => c.cursor);
       const positions = [...replayed, live.events.at(-1)!.assignments].map((c) => log.indexOf(c.cursor));
       expect(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!))).toBe(true);
+    },
+  }),
+  subscription(AgentChangedDocument)({
+    field: 'agentChanged',
+    variables: () => ({ agentId: f.agentId }),
+    // An agent may watch itself (or everyone, below), not another agent alone; an admin anyone.
+    allowed: ['agent', 'admin'],
+    onBus: true,
+    delivers: async (live) => {
+      const ticketId = await otherChannelTicket();
+      await assign(t, ticketId, f.agentId);
+      const deadline = performance.now() + 5000;
+      while (!live.events.some((e) => e.agentChanged.id === f.agentId)) {
+        if (performance.now() > deadline) throw new Error('the agent’s change never arrived');
+        await sleep(10);
+      }
+      expect(live.events.every((e) => e.agentChanged.id === f.agentId)).toBe(true);
+    },
+  }),
+  subscription(AgentChangedDocument)({
+    field: 'agentChanged (every agent)',
+    variables: () => ({}),
+    allowed: PEOPLE,
+    onBus: true,
+    delivers: async (live) => {
+      const ticketId = await otherChannelTicket();
+      await assign(t, ticketId, f.agentId);
+      const deadline = performance.now() + 5000;
+      while (!live.events.some((e) => e.agentChanged.id === f.agentId)) {
+        if (performance.now() > deadline) throw new Error('the agent’s change never arrived');
+        await sleep(10);
+      }
     },
   }),
   subscription(QueueStatsDocument)({

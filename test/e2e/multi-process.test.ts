@@ -1,7 +1,13 @@
-import { MessageAddedDocument, SendMessageDocument, TicketChangedDocument } from '../generated/operations';
+import {
+  AgentChangedDocument,
+  MessageAddedDocument,
+  SendMessageDocument,
+  SetAgentStatusOfDocument,
+  TicketChangedDocument,
+} from '../generated/operations';
 import { assign, createAgent, createChannel, receive } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { connectWs, subscribeLive } from '../support/ws-client';
+import { connectWs, subscribeLive, subscribeWs, waitForSubscribers } from '../support/ws-client';
 
 describe('events across server instances (PostgreSQL LISTEN/NOTIFY)', () => {
   let a: TestApp;
@@ -63,6 +69,28 @@ describe('events across server instances (PostgreSQL LISTEN/NOTIFY)', () => {
         ['CREATED', created.ticket.id],
         ['MESSAGE_ADDED', created.ticket.id],
       ]);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('an agent changed on B reaches an agentChanged subscriber on A: its status, then its load', async () => {
+    const channel = await createChannel(b, 'SOCIAL_MESSAGING', { requiredSkills: ['cross-agent'] });
+    const agent = await createAgent(b, { skills: ['cross-agent'], status: 'OFFLINE' });
+    const ws = connectWs(a.wsUrl, `Bearer ${agent.token}`);
+    await ws.acknowledged;
+    try {
+      await a.app.services.events.settle();
+      const live = subscribeWs(ws.client, AgentChangedDocument, { agentId: agent.id });
+      await waitForSubscribers(() => a.app.services.agentChanges.subscriberCount(), 1);
+
+      // An announcement from B's process (status), then a ticket change read from the log (load).
+      await b.client.ok(SetAgentStatusOfDocument, { agentId: agent.id, status: 'ONLINE' }, b.adminToken);
+      const [online] = await live.waitFor(1);
+      expect(online!.agentChanged).toMatchObject({ id: agent.id, status: 'ONLINE', load: 0 });
+      await receive(b, channel, 'cross-agent-1', 'hello');
+      const frames = await live.waitFor(2);
+      expect(frames[1]!.agentChanged).toMatchObject({ id: agent.id, status: 'ONLINE', load: 1 });
     } finally {
       await ws.dispose();
     }

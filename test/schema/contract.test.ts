@@ -41,7 +41,6 @@ const NOT_YET_BUILT = new Set<string>([
   'CreateSlaPolicyInput',
   'CreateWebhookEndpointInput',
   'Message.attachments',
-  'Message.clientMessageId',
   'Message.deliveredAt',
   'Message.deliveryError',
   'Message.deliveryStatus',
@@ -56,7 +55,6 @@ const NOT_YET_BUILT = new Set<string>([
   'Mutation.redeliverWebhook',
   'Mutation.rotateWebhookSecret',
   'Mutation.sendMessage(attachmentIds)',
-  'Mutation.sendMessage(clientMessageId)',
   'Mutation.sendMessage(internal)',
   'Mutation.setTyping',
   'Mutation.transferTicket',
@@ -64,10 +62,6 @@ const NOT_YET_BUILT = new Set<string>([
   'Mutation.updateSlaPolicy',
   'Mutation.updateTicket',
   'Mutation.updateWebhookEndpoint',
-  'Node',
-  'PageInfo.hasPreviousPage',
-  'PageInfo.startCursor',
-  'Query.node',
   'Query.slaPolicies',
   'Query.webhookEndpoint',
   'Query.webhookEndpoints',
@@ -81,11 +75,8 @@ const NOT_YET_BUILT = new Set<string>([
   'RoutingSettingsInput.skillsTimeoutSeconds',
   'SlaPolicy',
   'SlaTarget',
-  'Subscription.agentChanged',
   'Subscription.typing',
   'Ticket.lastReadSequence',
-  'Ticket.messages(before)',
-  'Ticket.messages(last)',
   'Ticket.optionalSkills',
   'Ticket.sla',
   'Ticket.unreadCount',
@@ -93,7 +84,6 @@ const NOT_YET_BUILT = new Set<string>([
   'TicketChangeKind.SLA_BREACHED',
   'TicketChangeKind.TICKET_UPDATED',
   'TicketChangeKind.TRANSFERRED',
-  'TicketFilter.offeredToId',
   'TicketFilter.text',
   'TicketSla',
   'TransferTicketInput',
@@ -195,9 +185,27 @@ function typeProblems(want: GraphQLNamedType, have: GraphQLNamedType | undefined
   }
   if ((isObjectType(want) || isInterfaceType(want) || isInputObjectType(want)) && !isScalarType(have)) {
     const haveFields = (have as typeof want).getFields() as Record<string, AnyField>;
-    return fieldProblems(want.name, want.getFields() as Record<string, AnyField>, haveFields);
+    return [
+      ...fieldProblems(want.name, want.getFields() as Record<string, AnyField>, haveFields),
+      ...interfaceProblems(want, have),
+    ];
   }
   return [];
+}
+
+/**
+ * `extend type X implements Node`: the interfaces a contract type implements, unless the interface
+ * is not built yet. (A type not built yet is skipped whole, so it must implement them once it is.)
+ */
+function interfaceProblems(want: GraphQLNamedType, have: GraphQLNamedType): string[] {
+  if (!(isObjectType(want) || isInterfaceType(want)) || !(isObjectType(have) || isInterfaceType(have))) {
+    return [];
+  }
+  const ours = new Set(have.getInterfaces().map((i) => i.name));
+  return want
+    .getInterfaces()
+    .filter((i) => !ours.has(i.name) && !NOT_YET_BUILT.has(i.name))
+    .map((i) => `${want.name} does not implement ${i.name}`);
 }
 
 describe('the schema honours the API contract that PARLEY_CONTRACT names', () => {

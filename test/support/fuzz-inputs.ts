@@ -4,6 +4,7 @@ import {
   getNullableType,
   isEnumType,
   isInputObjectType,
+  isInterfaceType,
   isLeafType,
   isListType,
   isNonNullType,
@@ -43,6 +44,9 @@ export interface IdPools {
   styles: string[];
   tickets: string[];
   tokens: string[];
+  /** Read by node(id) only (any id): no argument names these. */
+  messages: string[];
+  endUsers: string[];
 }
 type IdKind = keyof IdPools;
 
@@ -53,8 +57,9 @@ export interface FuzzOperation {
 
 const UNKNOWN_UUID = '7f1c2e4a-0000-4000-8000-00000000f022';
 
-// The domain's boundaries (names 200, external ids 255, bodies 10,000, skills 64) and both sides of each.
-const BOUNDARY_LENGTHS = [63, 64, 65, 199, 200, 201, 255, 256, 10_000, 10_001];
+// The domain's boundaries (names 200, external ids 255, client message ids 128, bodies 10,000,
+// skills 64) and both sides of each.
+const BOUNDARY_LENGTHS = [63, 64, 65, 127, 128, 129, 199, 200, 201, 255, 256, 10_000, 10_001];
 
 const SPECIAL_STRINGS = [
   '',
@@ -115,6 +120,8 @@ const INT_HINTS: Record<string, number[]> = {
   offerTimeoutSeconds: [4, 5, 30, 3_600, 3_601, 0, -30],
   // ticketChanges' page size: 0 to 1,000.
   first: [0, 1, 7, 100, 1_000, 1_001, -1],
+  // Ticket.messages' page from the newest end: 0 to 100.
+  last: [0, 1, 10, 100, 101, -1],
 };
 
 // The parts of a stream cursor (`s1:<xid>:<id>`, base64url): xids are unsigned 64-bit, log ids
@@ -159,6 +166,27 @@ function cursorString(): fc.Arbitrary<unknown> {
     // Standard base64 (padding, + and /) of the same text.
     {
       arbitrary: fc.tuple(part, part).map(([xid, id]) => Buffer.from(`s1:${xid}:${id}`).toString('base64')),
+      weight: 1,
+    },
+  );
+}
+
+/** Cursors of pages (a message's sequence, a ticket's time and id) as this server writes them, and near misses. */
+export function pageCursorString(): fc.Arbitrary<unknown> {
+  const sequence = fc.oneof(
+    fc.integer({ min: 0, max: 60 }),
+    fc.constantFrom(-1, 2 ** 31 - 1, 2 ** 31, 2 ** 53 + 2, 1e20, 1.5, '1', null),
+  );
+  return fc.oneof(
+    { arbitrary: sequence.map((n) => base64url(JSON.stringify([n]))), weight: 6 },
+    {
+      arbitrary: fc
+        .tuple(fc.date({ noInvalidDate: true }), fc.uuid())
+        .map(([at, id]) => base64url(JSON.stringify([at.toISOString(), id]))),
+      weight: 1,
+    },
+    {
+      arbitrary: fc.constantFrom('[]', '[1,2]', '{}', '[', 'null', '"1"').map(base64url),
       weight: 1,
     },
   );
@@ -211,9 +239,18 @@ function plausibleString(name: string): fc.Arbitrary<unknown> | null {
       return fc.oneof(fc.constantFrom('fuzz-user-1', 'fuzz-user-2', 'fuzz-user-3'), plainString);
     case 'after':
       return cursorString();
+    case 'before':
+      return pageCursorString();
     case 'externalMessageId':
-      // Collisions are the point: a repeat must answer duplicate: true and change nothing.
+      // Collisions are the point: a repeat must answer duplicate: true (the same end user) or be
+      // refused (another one), and change nothing either way.
       return fc.integer({ min: 0, max: 300 }).map((n) => `fuzz-msg-${n}`);
+    case 'clientMessageId':
+      // Collisions again: a retry by the same author on the same ticket answers the first message.
+      return fc.oneof(
+        fc.integer({ min: 0, max: 50 }).map((n) => `tmp-${n}`),
+        fc.uuid(),
+      );
     case 'name':
     case 'displayName':
       return fc.oneof(plainString, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }));
@@ -248,6 +285,8 @@ function idKind(mutation: string, name: string): IdKind | null {
     ['style', 'styles'],
     ['agent', 'agents'],
     ['token', 'tokens'],
+    // TicketFilter.offeredToId: the agent a ticket is offered to.
+    ['offered', 'agents'],
   ];
   for (const source of name === 'id' ? [mutation] : [name]) {
     const lower = source.toLowerCase();
@@ -464,6 +503,8 @@ export type SkipField = (typeName: string, fieldName: string) => boolean;
  */
 export function selectionFor(type: GraphQLOutputType, skip: SkipField, depth = 0): string {
   const named = getNamedType(type);
+  // An interface (node(id)): its own fields and which type the object is.
+  if (isInterfaceType(named)) return `{ __typename ${Object.keys(named.getFields()).join(' ')} }`;
   if (!isObjectType(named)) return '';
   const fields = Object.values(named.getFields()).filter(
     (f) =>
@@ -511,8 +552,8 @@ export function operationFor(
      * allows that, and a null in it fails at execution), to set aside a known bug while it is open.
      */
     nullableVariableForDefault?: boolean;
-    /** The field is the Query type's, not the Mutation type's. */
-    operation?: 'mutation' | 'query';
+    /** The root type the field is on (Mutation unless given). */
+    operation?: 'mutation' | 'query' | 'subscription';
   } = {},
 ): fc.Arbitrary<FuzzOperation> {
   const ctx: Ctx = { mutation: field.name, pools };

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import fc from 'fast-check';
-import { buildSchema, type GraphQLFormattedError, type GraphQLObjectType } from 'graphql';
+import {
+  buildSchema,
+  isNonNullType,
+  type GraphQLFormattedError,
+  type GraphQLInputType,
+  type GraphQLObjectType,
+} from 'graphql';
 import pg from 'pg';
 import { getMetadataStorage } from 'type-graphql';
 import { getSchema } from '../../src/graphql/schema';
@@ -18,9 +24,10 @@ import {
   UpdateRoutingSettingsDocument,
   UpdateTicketStatusDocument,
 } from '../generated/operations';
-import { operationFor, type FuzzOperation, type IdPools } from './fuzz-inputs';
+import { operationFor, pageCursorString, valueFor, type FuzzOperation, type IdPools } from './fuzz-inputs';
 import { errorCodes } from '../support/graphql-client';
 import { startTestApp, type TestApp } from './test-app';
+import { connectWs, type WsConnection } from './ws-client';
 
 /**
  * Issue 7: every mutation, fed generated inputs (wrong types, huge strings, unicode, nulls, unknown
@@ -76,7 +83,15 @@ let db: pg.Client;
 let snapshotSql: string;
 let mutationType: GraphQLObjectType;
 let queryType: GraphQLObjectType;
-const pools: IdPools = { agents: [], channels: [], styles: [], tickets: [], tokens: [] };
+const pools: IdPools = {
+  agents: [],
+  channels: [],
+  styles: [],
+  tickets: [],
+  tokens: [],
+  messages: [],
+  endUsers: [],
+};
 const tokens: Record<Caller, string | undefined> = {
   ADMIN: undefined,
   AGENT: undefined,
@@ -261,7 +276,9 @@ export function defineFuzzSuite(part: number, parts: number): void {
          array(select id::text from tickets where assignee_id <> $1 and status <> 'CLOSED'
                 order by created_at desc limit 2) as others,
          array(select id::text from agents where id <> $1 order by created_at desc limit 3) as agents,
-         array(select id::text from api_tokens order by created_at desc limit 4) as tokens`,
+         array(select id::text from api_tokens order by created_at desc limit 4) as tokens,
+         array(select id::text from messages order by created_at desc limit 3) as messages,
+         array(select id::text from end_users order by created_at desc limit 3) as end_users`,
       [agent.id],
     );
     const row = rows[0]!;
@@ -269,6 +286,8 @@ export function defineFuzzSuite(part: number, parts: number): void {
     pools.agents = [agent.id, otherAgentId, ...row.agents!];
     pools.channels = [channelId, otherChannelId, ...(previousChannelId ? [previousChannelId] : [])];
     pools.tokens = row.tokens!;
+    pools.messages = row.messages!;
+    pools.endUsers = row.end_users!;
     pools.styles = [style.id, ...builtInStyleIds];
     countJobsDueAfter = new Date(Date.now() + JOB_MARGIN_MS);
   }
@@ -369,6 +388,11 @@ export function defineFuzzSuite(part: number, parts: number): void {
     res: Response,
     before: Record<string, string>,
     after: Record<string, string>,
+    /**
+     * The root field is nullable: it may answer null (node(id): nothing there the caller may see),
+     * and a refusal leaves it null in `data` beside the errors.
+     */
+    nullable = false,
   ): string[] {
     const problems: string[] = [];
     if (res.status >= 500) problems.push(`HTTP ${res.status}`);
@@ -384,7 +408,8 @@ export function defineFuzzSuite(part: number, parts: number): void {
       else if (code === 'INTERNAL_SERVER_ERROR') problems.push(`INTERNAL_SERVER_ERROR: ${error.message}`);
     }
     if (list.length > 0) {
-      if (data !== undefined && data !== null) problems.push('partial data next to errors');
+      const nulled = nullable && data?.[mutation] === null && Object.keys(data).length === 1;
+      if (data !== undefined && data !== null && !nulled) problems.push('partial data next to errors');
       const changed = Object.keys(after).filter((table) => before[table] !== after[table]);
       if (changed.length > 0) {
         problems.push(
@@ -393,7 +418,7 @@ export function defineFuzzSuite(part: number, parts: number): void {
       }
     } else {
       if (res.status !== 200) problems.push(`HTTP ${res.status} without errors`);
-      if (!data || data[mutation] === null || data[mutation] === undefined) {
+      if (!data || data[mutation] === undefined || (data[mutation] === null && !nullable)) {
         problems.push('neither errors nor a result');
       }
     }
@@ -450,54 +475,116 @@ export function defineFuzzSuite(part: number, parts: number): void {
   // whose id is past PostgreSQL's bigint (domain/stream/stream-position.ts), and a list of over 50
   // bad enum values, whose end of variable coercion Apollo coded INTERNAL_SERVER_ERROR
   // (graphql/format-error.ts), both answered INTERNAL_SERVER_ERROR.
-  const READS = ['ticketChanges'];
+  // node(id) (Relay) takes any id from any signed-in caller, and answers null for what it does not show.
+  // tickets(filter) takes the same filter (offeredToId among its ids) and a page cursor.
+  const READS = ['ticketChanges', 'node', 'tickets'];
   // A read loads up to 1,000 changes: a quarter of the mutations' inputs keeps its share of the time.
   const READ_RUNS = Math.ceil(RUNS / 4);
 
+  /** Signed-in callers mostly, so that inputs reach the resolver; sometimes nobody, or a wrong token. */
+  function readCallers(operation: (caller: Caller) => fc.Arbitrary<FuzzOperation>) {
+    const as = (caller: Caller, weight: number) => ({
+      arbitrary: fc.tuple(fc.constant(caller), operation(caller)),
+      weight,
+    });
+    return fc.oneof(...ROLES.map((role) => as(role, 12)), as('ANONYMOUS', 1), as('WRONG_TOKEN', 1));
+  }
+
+  /** A read, fed generated inputs: no 5xx, no internal error, and nothing changes, accepted or refused. */
+  async function fuzzRead(
+    name: string,
+    callAndInput: fc.Arbitrary<[Caller, FuzzOperation]>,
+    root: string,
+    nullable: boolean,
+  ): Promise<void> {
+    stats.set(name, { accepted: 0, codes: {} });
+    await refreshFixtures();
+    let last = await snapshot();
+    await fc.assert(
+      fc.asyncProperty(callAndInput, async ([caller, operation]) => {
+        const before = last;
+        const res = await send(operation, caller);
+        last = await snapshot();
+        record(name, res);
+        const problems = problemsWith(root, res, before, last, nullable);
+        const changed = Object.keys(last).filter((table) => before[table] !== last[table]);
+        if (!res.body?.errors && changed.length > 0) problems.push(`a read changed ${changed.join(', ')}`);
+        if (problems.length > 0) {
+          const shown = res.text.length > 2_000 ? `${res.text.slice(0, 2_000)}…` : res.text;
+          throw new Error(`${problems.join('\n')}\nas ${caller}: HTTP ${res.status} ${shown}`);
+        }
+      }),
+      { numRuns: READ_RUNS },
+    );
+    const { accepted, codes } = stats.get(name)!;
+    expect(accepted).toBeGreaterThan(0);
+    expect(codes.BAD_USER_INPUT).toBeGreaterThan(0);
+  }
+
   if (part === 1)
-    describe("fuzzing the event stream's catch-up read (issue 14)", () => {
+    describe("fuzzing the reads that take arbitrary input: the event stream's catch-up, node(id) (issue 14)", () => {
       it.each(READS)(
         `%s: ${READ_RUNS} inputs, no 5xx, no internal error, nothing changes`,
         async (query) => {
-          stats.set(query, { accepted: 0, codes: {} });
-          await refreshFixtures();
           const field = queryType.getFields()[query]!;
-          const as = (caller: Caller, weight: number) => ({
-            arbitrary: fc.tuple(
-              fc.constant(caller),
+          await fuzzRead(
+            query,
+            readCallers((caller) =>
               operationFor(field, pools, { skipField: hiddenFrom(caller), operation: 'query' }),
             ),
-            weight,
-          });
-          const callAndInput = fc.oneof(
-            ...ROLES.map((role) => as(role, 12)),
-            as('ANONYMOUS', 1),
-            as('WRONG_TOKEN', 1),
+            query,
+            !isNonNullType(field.type),
           );
-          let last = await snapshot();
-          await fc.assert(
-            fc.asyncProperty(callAndInput, async ([caller, operation]) => {
-              const before = last;
-              const res = await send(operation, caller);
-              last = await snapshot();
-              record(query, res);
-              const problems = problemsWith(query, res, before, last);
-              const changed = Object.keys(last).filter((table) => before[table] !== last[table]);
-              if (!res.body?.errors && changed.length > 0)
-                problems.push(`a read changed ${changed.join(', ')}`);
-              if (problems.length > 0) {
-                const shown = res.text.length > 2_000 ? `${res.text.slice(0, 2_000)}…` : res.text;
-                throw new Error(`${problems.join('\n')}\nas ${caller}: HTTP ${res.status} ${shown}`);
-              }
-            }),
-            { numRuns: READ_RUNS },
-          );
-          const { accepted, codes } = stats.get(query)!;
-          expect(accepted).toBeGreaterThan(0);
-          expect(codes.BAD_USER_INPUT).toBeGreaterThan(0);
         },
         300_000,
       );
+
+      // Ticket.messages' four paging arguments (first/after, last/before), on tickets that exist.
+      it(`Ticket.messages(first, after, last, before): ${READ_RUNS} inputs, no 5xx, no internal error, nothing changes`, async () => {
+        const ticketType = (await getSchema()).getType('Ticket') as GraphQLObjectType;
+        const args = ticketType.getFields().messages!.args;
+        const ctx = { mutation: 'messages', pools };
+        // `after` as a message's cursor mostly (valueFor's are the event stream's).
+        const value = (name: string, type: GraphQLInputType) =>
+          name === 'after'
+            ? fc.oneof(
+                { arbitrary: pageCursorString(), weight: 3 },
+                { arbitrary: valueFor(type, name, ctx), weight: 1 },
+              )
+            : valueFor(type, name, ctx);
+        // Mostly one direction, as clients page: first/after or last/before (both is refused).
+        const omit = { forward: ['last', 'before'], backward: ['first', 'after'], any: [] as string[] };
+        const operation = fc
+          .tuple(
+            fc.oneof(
+              { arbitrary: fc.nat().map((i) => pools.tickets[i % pools.tickets.length]!), weight: 9 },
+              { arbitrary: fc.uuid(), weight: 1 },
+            ),
+            fc.tuple(...args.map((arg) => value(arg.name, arg.type))),
+            fc.constantFrom<keyof typeof omit>('forward', 'backward', 'backward', 'any'),
+          )
+          .map(
+            ([id, all, direction]) =>
+              [id, all.map((v, i) => (omit[direction].includes(args[i]!.name) ? undefined : v))] as const,
+          )
+          .map(([id, values]): FuzzOperation => ({
+            query: `query Fuzz($id: ID!, ${args.map((a) => `$${a.name}: ${String(a.type)}`).join(', ')}) {
+                  ticket(id: $id) {
+                    messages(${args.map((a) => `${a.name}: $${a.name}`).join(', ')}) {
+                      edges { cursor node { id sequence } }
+                      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+                    }
+                  }
+                }`,
+            variables: Object.fromEntries([['id', id], ...args.map((a, i) => [a.name, values[i]])]),
+          }));
+        await fuzzRead(
+          'Ticket.messages',
+          readCallers(() => operation),
+          'ticket',
+          true,
+        );
+      }, 300_000);
     });
 
   const NUL = 'a\u0000b';
@@ -582,6 +669,15 @@ export function defineFuzzSuite(part: number, parts: number): void {
       }),
       'AGENT',
     ],
+    [
+      'sendMessage clientMessageId',
+      () => ({
+        query:
+          'mutation($ticketId: ID!, $body: String!, $clientMessageId: String) { sendMessage(ticketId: $ticketId, body: $body, clientMessageId: $clientMessageId) { id } }',
+        variables: { ticketId: openTicketId, body: 'hello', clientMessageId: NUL },
+      }),
+      'AGENT',
+    ],
   ];
 
   // Found by this fuzzing (it reached PostgreSQL, as INTERNAL_SERVER_ERROR): one case per text input.
@@ -653,5 +749,128 @@ export function defineFuzzSuite(part: number, parts: number): void {
         const { errors } = await read('{ channels { id requiredSkills } }');
         expect(errors).toBeUndefined();
       });
+    });
+
+  // agentChanged: a subscription's arguments, generated as for the reads, sent over graphql-ws by
+  // each kind of signed-in caller (a signed-out socket is closed before any operation: the auth
+  // matrix). It changes nothing; a refusal carries a code and is no internal error; one accepted is
+  // live (its feed counts it) until the client completes it, and then gone.
+  const SUBSCRIPTIONS: Record<string, () => number> = {
+    agentChanged: () => t.app.services.agentChanges.subscriberCount(),
+  };
+  const SUBSCRIPTION_RUNS = Math.ceil(RUNS / 4);
+  // A frame over the socket's limit closes it with 1009 (message too big): the limit, not a crash.
+  const CLOSE_MESSAGE_TOO_BIG = 1009;
+
+  /** Subscribes once, waits until it is refused or live, then completes it and waits until it is gone. */
+  async function subscribeOnce(
+    ws: WsConnection,
+    operation: FuzzOperation,
+    live: () => number,
+  ): Promise<{ accepted: boolean; errors: GraphQLFormattedError[]; closedWith: number | null }> {
+    const base = live();
+    const errors: GraphQLFormattedError[] = [];
+    let closedWith: number | null = null;
+    let completed = false;
+    const stop = ws.client.subscribe(
+      {
+        query: operation.query,
+        variables: JSON.parse(JSON.stringify(operation.variables)) as Record<string, unknown>,
+      },
+      {
+        next: (value) => errors.push(...(value.errors ?? [])),
+        error: (err) => {
+          if (Array.isArray(err)) errors.push(...(err as GraphQLFormattedError[]));
+          else closedWith = (err as { code?: number }).code ?? -1;
+        },
+        complete: () => (completed = true),
+      },
+    );
+    const deadline = performance.now() + 5_000;
+    while (errors.length === 0 && closedWith === null && !completed && live() === base) {
+      if (performance.now() > deadline) throw new Error('neither refused nor live within 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const accepted = errors.length === 0 && closedWith === null && live() > base;
+    stop();
+    while (live() > base) {
+      if (performance.now() > deadline + 5_000) throw new Error('still live after it was completed');
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    return { accepted, errors, closedWith };
+  }
+
+  if (part === 0)
+    describe('fuzzing subscriptions over graphql-ws', () => {
+      it.each(Object.keys(SUBSCRIPTIONS))(
+        `%s: ${SUBSCRIPTION_RUNS} inputs, no internal error, a refusal has a code, nothing changes`,
+        async (name) => {
+          stats.set(name, { accepted: 0, codes: {} });
+          await refreshFixtures();
+          const field = (await getSchema()).getSubscriptionType()!.getFields()[name]!;
+          const live = SUBSCRIPTIONS[name]!;
+          const sockets = new Map<Role, WsConnection>();
+          const socketOf = async (role: Role): Promise<WsConnection> => {
+            let ws = sockets.get(role);
+            if (!ws) {
+              ws = connectWs(t.wsUrl, `Bearer ${tokens[role]}`);
+              sockets.set(role, ws);
+              await ws.acknowledged;
+            }
+            return ws;
+          };
+          const callAndInput = fc.oneof(
+            ...ROLES.map((role) =>
+              fc.tuple(
+                fc.constant(role),
+                operationFor(field, pools, { skipField: hiddenFrom(role), operation: 'subscription' }),
+              ),
+            ),
+          );
+          let last = await snapshot();
+          try {
+            await fc.assert(
+              fc.asyncProperty(callAndInput, async ([caller, operation]) => {
+                const before = last;
+                const outcome = await subscribeOnce(await socketOf(caller), operation, live);
+                last = await snapshot();
+                const counts = stats.get(name)!;
+                if (outcome.accepted) counts.accepted++;
+                const problems: string[] = [];
+                for (const error of outcome.errors) {
+                  const code = error.extensions?.code;
+                  counts.codes[String(code)] = (counts.codes[String(code)] ?? 0) + 1;
+                  if (typeof code !== 'string')
+                    problems.push(`an error without extensions.code: ${error.message}`);
+                  else if (code === 'INTERNAL_SERVER_ERROR')
+                    problems.push(`INTERNAL_SERVER_ERROR: ${error.message}`);
+                }
+                if (outcome.closedWith !== null) {
+                  // The socket is gone: the next input of this caller opens another.
+                  await sockets.get(caller)?.dispose();
+                  sockets.delete(caller);
+                  if (outcome.closedWith !== CLOSE_MESSAGE_TOO_BIG)
+                    problems.push(`the socket was closed with ${outcome.closedWith}`);
+                }
+                const changed = Object.keys(last).filter((table) => before[table] !== last[table]);
+                if (changed.length > 0) problems.push(`a subscription changed ${changed.join(', ')}`);
+                if (problems.length > 0) {
+                  throw new Error(
+                    `${problems.join('\n')}\nas ${caller}: ${JSON.stringify(outcome.errors).slice(0, 2_000)}`,
+                  );
+                }
+              }),
+              { numRuns: SUBSCRIPTION_RUNS },
+            );
+          } finally {
+            await Promise.all([...sockets.values()].map((ws) => ws.dispose()));
+          }
+          const { accepted, codes } = stats.get(name)!;
+          expect(accepted).toBeGreaterThan(0);
+          expect(codes.FORBIDDEN).toBeGreaterThan(0);
+          expect(codes.NOT_FOUND).toBeGreaterThan(0);
+        },
+        300_000,
+      );
     });
 }

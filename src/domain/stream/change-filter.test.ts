@@ -21,8 +21,10 @@ const change: ChangeHeader = {
   agentId: ADA,
   status: TicketStatus.OPEN,
   assigneeId: ADA,
+  offeredToId: null,
   previousStatus: TicketStatus.NEW,
   previousAssigneeId: null,
+  previousOfferedToId: null,
   ticketId: TICKET,
   channelId: CHANNEL_A,
   requesterId: REQUESTER,
@@ -107,6 +109,89 @@ describe('which readers receive a change', () => {
     ],
   ])('ticketChanged, leaving: %s', (_name, header, requested, expected) => {
     expect(matchesChange(header, ticketChangeFilter(ADMIN, requested))).toBe(expected);
+  });
+
+  // TicketFilter.offeredToId: the offers open to an agent, seen arriving and leaving.
+  const offeredToBo: ChangeHeader = {
+    ...change,
+    kind: TicketChangeKind.OFFERED,
+    agentId: BO,
+    status: TicketStatus.NEW,
+    assigneeId: null,
+    offeredToId: BO,
+    previousStatus: TicketStatus.NEW,
+    previousOfferedToId: null,
+  };
+  const offerEnded = (kind: TicketChangeKind): ChangeHeader => ({
+    ...offeredToBo,
+    kind,
+    offeredToId: null,
+    previousOfferedToId: BO,
+  });
+  it.each<[string, ChangeHeader, RequestedChangeFilter, Principal, boolean]>([
+    ['an offer to Bo, to Bo’s offers', offeredToBo, { offeredToId: BO }, ADMIN, true],
+    ['an offer to Bo, in upper case', offeredToBo, { offeredToId: BO.toUpperCase() }, agent, true],
+    ['an offer to Bo, to Ada’s offers', offeredToBo, { offeredToId: ADA }, ADMIN, false],
+    ['Bo declines', offerEnded(TicketChangeKind.OFFER_DECLINED), { offeredToId: BO }, ADMIN, true],
+    ['Bo’s offer expires', offerEnded(TicketChangeKind.OFFER_EXPIRED), { offeredToId: BO }, ADMIN, true],
+    [
+      'Bo accepts (ASSIGNED to Bo, the ticket still NEW)',
+      { ...offerEnded(TicketChangeKind.ASSIGNED), assigneeId: BO },
+      { offeredToId: BO },
+      ADMIN,
+      true,
+    ],
+    [
+      'after the accept, NEW → OPEN: no longer an offer either side',
+      {
+        ...change,
+        kind: TicketChangeKind.STATUS_CHANGED,
+        agentId: null,
+        assigneeId: BO,
+        previousAssigneeId: BO,
+      },
+      { offeredToId: BO },
+      ADMIN,
+      false,
+    ],
+    [
+      'a message on Bo’s offered ticket',
+      { ...offeredToBo, kind: TicketChangeKind.MESSAGE_ADDED, previousOfferedToId: BO },
+      { offeredToId: BO },
+      ADMIN,
+      true,
+    ],
+    [
+      'an offer to Bo, with a status it has',
+      offeredToBo,
+      { offeredToId: BO, statuses: [TicketStatus.NEW] },
+      ADMIN,
+      true,
+    ],
+    [
+      'an offer to Bo, with a status it has not',
+      offeredToBo,
+      { offeredToId: BO, statuses: [TicketStatus.OPEN] },
+      ADMIN,
+      false,
+    ],
+    [
+      'an offer to Bo, to its channel’s integration',
+      offeredToBo,
+      { offeredToId: BO },
+      integrationOf(CHANNEL_A),
+      true,
+    ],
+    [
+      'an offer to Bo, to another channel’s integration',
+      offeredToBo,
+      { offeredToId: BO },
+      integrationOf(CHANNEL_B),
+      false,
+    ],
+    ['a malformed id', offeredToBo, { offeredToId: 'nope' }, ADMIN, false],
+  ])('ticketChanged, offeredToId: %s', (_name, header, requested, principal, expected) => {
+    expect(matchesChange(header, ticketChangeFilter(principal, requested))).toBe(expected);
   });
 
   it.each<[string, ChangeHeader, boolean]>([

@@ -9,9 +9,12 @@ export interface ChangeHeader {
   /** The ticket's status and assignee right after the change. */
   readonly status: TicketStatus;
   readonly assigneeId: string | null;
+  /** The agent the ticket is offered to right after the change (while an offer stands). */
+  readonly offeredToId: string | null;
   /** …and right before it (null for a ticket's first change, which has no before). */
   readonly previousStatus: TicketStatus | null;
   readonly previousAssigneeId: string | null;
+  readonly previousOfferedToId: string | null;
   readonly ticketId: string;
   readonly channelId: string;
   readonly requesterId: string;
@@ -21,6 +24,7 @@ export interface ChangeHeader {
 export interface RequestedChangeFilter {
   readonly statuses?: readonly TicketStatus[] | null;
   readonly assigneeId?: string | null;
+  readonly offeredToId?: string | null;
   readonly channelId?: string | null;
   readonly requesterId?: string | null;
 }
@@ -36,6 +40,8 @@ export interface ChangeFilter {
   readonly visibleChannelId: string | null;
   readonly statuses: readonly TicketStatus[] | null;
   readonly assigneeId: string | null;
+  /** The agent the ticket is offered to (an agent's console finds its open offers). */
+  readonly offeredToId: string | null;
   readonly channelId: string | null;
   readonly requesterId: string | null;
   /** The agent the change is about, or whose ticket it takes away (assignments). */
@@ -55,6 +61,7 @@ export const ASSIGNMENT_KINDS: readonly TicketChangeKind[] = [
 const NOTHING_MORE: Omit<ChangeFilter, 'visibleChannelId'> = {
   statuses: null,
   assigneeId: null,
+  offeredToId: null,
   channelId: null,
   requesterId: null,
   agentId: null,
@@ -77,6 +84,7 @@ export function ticketChangeFilter(
     visibleChannelId: visibleChannelOf(principal),
     statuses: requested?.statuses ?? null,
     assigneeId: requested?.assigneeId?.toLowerCase() ?? null,
+    offeredToId: requested?.offeredToId?.toLowerCase() ?? null,
     channelId: requested?.channelId?.toLowerCase() ?? null,
     requesterId: requested?.requesterId?.toLowerCase() ?? null,
   };
@@ -103,8 +111,9 @@ export function messageFilter(principal: Principal, ticketId: string): ChangeFil
 }
 
 /**
- * A ticket filter's status and assignee match the ticket before or after the change, so a reader
- * sees a ticket leave what it watches (reassigned away, moved out of a status) as well as enter it.
+ * A ticket filter's status, assignee and offered-to agent match the ticket before or after the
+ * change, so a reader sees a ticket leave what it watches (reassigned away, moved out of a status,
+ * an offer declined, expired or accepted) as well as enter it.
  */
 export function matchesChange(change: ChangeHeader, filter: ChangeFilter): boolean {
   if (filter.visibleChannelId !== null && change.channelId !== filter.visibleChannelId) return false;
@@ -120,12 +129,19 @@ export function matchesChange(change: ChangeHeader, filter: ChangeFilter): boole
     return false;
   }
   return (
-    stateMatches(change.status, change.assigneeId, filter) ||
-    (change.previousStatus !== null && stateMatches(change.previousStatus, change.previousAssigneeId, filter))
+    stateMatches(change.status, change.assigneeId, change.offeredToId, filter) ||
+    (change.previousStatus !== null &&
+      stateMatches(change.previousStatus, change.previousAssigneeId, change.previousOfferedToId, filter))
   );
 }
 
-function stateMatches(status: TicketStatus, assigneeId: string | null, filter: ChangeFilter): boolean {
+function stateMatches(
+  status: TicketStatus,
+  assigneeId: string | null,
+  offeredToId: string | null,
+  filter: ChangeFilter,
+): boolean {
   if (filter.statuses !== null && !filter.statuses.includes(status)) return false;
-  return filter.assigneeId === null || assigneeId === filter.assigneeId;
+  if (filter.assigneeId !== null && assigneeId !== filter.assigneeId) return false;
+  return filter.offeredToId === null || offeredToId === filter.offeredToId;
 }

@@ -1,5 +1,11 @@
 import { DomainError } from '../errors';
-import { MAX_MESSAGE_LENGTH, normalizeBody, normalizeExternalId } from './message.rules';
+import {
+  MAX_CLIENT_MESSAGE_ID_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  normalizeBody,
+  normalizeExternalId,
+  validateClientMessageId,
+} from './message.rules';
 
 const refusal = (field: string) => expect.objectContaining({ code: 'BAD_USER_INPUT', field });
 
@@ -52,5 +58,42 @@ describe('normalizeExternalId', () => {
     ['256 characters', 'a'.repeat(256)],
   ])('refuses %s with BAD_USER_INPUT on the field', (_label, input) => {
     expect(() => normalizeExternalId('input.externalUserId', input)).toThrow(refusal('input.externalUserId'));
+  });
+});
+
+describe('validateClientMessageId (docs/domain.md: 1 to 128 characters, kept exactly as sent)', () => {
+  it('allows 128 characters', () => {
+    expect(MAX_CLIENT_MESSAGE_ID_LENGTH).toBe(128);
+  });
+
+  it.each<[string, string]>([
+    ['a UUID', '0b7e4c1a-6a54-4a4e-9a43-1c5a2b8f0e11'],
+    ['one character', 'x'],
+    ['exactly 128 characters', 'a'.repeat(128)],
+    ['128 emoji (256 UTF-16 units)', '😀'.repeat(128)],
+    ['inner and outer spaces, kept as they are', ' tmp 1 '],
+    ['Hangul and accents', '임시-é-1'],
+    ['a right-to-left mark (a format character, not a control one)', 'id\u200F1'],
+  ])('accepts %s unchanged', (_label, input) => {
+    expect(validateClientMessageId('clientMessageId', input)).toBe(input);
+  });
+
+  it.each<[string, string]>([
+    ['empty', ''],
+    ['spaces only', '   '],
+    ['whitespace only', '\n\t '],
+    ['129 characters', 'a'.repeat(129)],
+    ['129 emoji', '😀'.repeat(129)],
+    ['NUL', 'a\u0000b'],
+    ['a tab', 'a\tb'],
+    ['a newline', 'a\nb'],
+    ['an escape sequence', '\u001b[31mred'],
+    ['DEL', 'a\u007fb'],
+    ['a C1 control character', 'a\u0085b'],
+    ['a lone high surrogate', 'a\uD800b'],
+    ['a lone low surrogate', 'x\uDFFF'],
+  ])('refuses %s with BAD_USER_INPUT naming clientMessageId', (_label, input) => {
+    expect(() => validateClientMessageId('clientMessageId', input)).toThrow(refusal('clientMessageId'));
+    expect(() => validateClientMessageId('clientMessageId', input)).toThrow(DomainError);
   });
 });

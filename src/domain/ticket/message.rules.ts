@@ -22,3 +22,22 @@ export function normalizeExternalId(field: string, value: string): string {
     throw badInput(field, `${field} must be at most ${MAX_EXTERNAL_ID_LENGTH} characters`);
   return trimmed;
 }
+
+export const MAX_CLIENT_MESSAGE_ID_LENGTH = 128;
+
+// Control characters (C0, DEL, C1) and lone surrogates: the first are never part of an id a client
+// means, the second cannot be stored as UTF-8, so the id read back would not match the one sent.
+const UNFIT_IN_ID = /[\p{Cc}\p{Cs}]/u;
+
+/**
+ * docs/domain.md "Messages and ingestion": a client's own id for a reply, matched exactly as sent
+ * (never trimmed or folded, or the optimistic message it names would not match what comes back).
+ */
+export function validateClientMessageId(field: string, value: string): string {
+  if (value.trim().length === 0) throw badInput(field, `${field} must not be empty or blank`);
+  if ([...value].length > MAX_CLIENT_MESSAGE_ID_LENGTH)
+    throw badInput(field, `${field} must be at most ${MAX_CLIENT_MESSAGE_ID_LENGTH} characters`);
+  if (UNFIT_IN_ID.test(value))
+    throw badInput(field, `${field} must not contain control characters or unpaired surrogates`);
+  return value;
+}

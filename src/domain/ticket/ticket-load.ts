@@ -1,5 +1,5 @@
-import type { TicketAction, TicketState } from './ticket-transition';
-import { TicketStatus } from './ticket.enums';
+import type { TicketAction, TicketChange, TicketState } from './ticket-transition';
+import { TicketChangeKind, TicketStatus } from './ticket.enums';
 
 /** What of a ticket counts toward an agent's load (docs/domain.md "Capacity"). */
 export type LoadFacts = Pick<TicketState, 'status' | 'assigneeId' | 'offeredToId'>;
@@ -25,6 +25,45 @@ export function freesCapacity(before: LoadFacts, after: LoadFacts): boolean {
     remaining.splice(index, 1);
     return false;
   });
+}
+
+/**
+ * The agents whose load a recorded change moved, given the ticket's load facts right before it
+ * (null for its first change) and right after: the holders on each side that the other side does
+ * not match one for one. A message or a PENDING → ON_HOLD moves nobody's.
+ */
+export function loadMovedBy(before: LoadFacts | null, after: LoadFacts): string[] {
+  const was = before === null ? [] : loadHolders(before);
+  const is = loadHolders(after);
+  const moved = new Set<string>();
+  for (const agentId of new Set([...was, ...is])) {
+    const count = (holders: string[]) => holders.filter((h) => h === agentId).length;
+    if (count(was) !== count(is)) moved.add(agentId);
+  }
+  return [...moved];
+}
+
+/**
+ * The agent a ticket is offered to right after one recorded change, from the one before: OFFERED
+ * makes an offer; a decline, an expiry, a withdrawal (OFFER_DECLINED) or an assignment (an accept,
+ * an admin's choice) ends it; nothing else touches it. The event log records it per change with
+ * this fold (and its migration backfilled the old rows with the same rule in SQL).
+ */
+export function offeredToAfter(
+  change: Pick<TicketChange, 'kind' | 'agentId'>,
+  before: string | null,
+): string | null {
+  switch (change.kind) {
+    case TicketChangeKind.OFFERED:
+      return change.agentId ?? null;
+    case TicketChangeKind.CREATED:
+    case TicketChangeKind.OFFER_DECLINED:
+    case TicketChangeKind.OFFER_EXPIRED:
+    case TicketChangeKind.ASSIGNED:
+      return null;
+    default:
+      return before;
+  }
 }
 
 /** The offer a change made, if it made one: its expiry has to be scheduled. */

@@ -1,5 +1,19 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { forbidden } from '../../domain/errors';
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  type SubscribeResolverData,
+} from 'type-graphql';
+import { forbidden, unauthenticated } from '../../domain/errors';
+import type { AgentState } from '../../services/agent-changes.feed';
 import type { GraphQLContext } from '../context';
 import { AgentStatus } from '../enums';
 import { AgentType, CreateAgentInput, CreateAgentPayload, UpdateAgentInput } from '../types/agent.type';
@@ -69,6 +83,34 @@ export class AgentResolver {
     @Ctx() { services }: GraphQLContext,
   ): Promise<AgentType> {
     return AgentType.from(await services.agents.setStatus(agentId, status));
+  }
+
+  @Subscription(() => AgentType, {
+    description:
+      "An agent's status, capacity, skills and load as they change (agentId: that agent; none: every agent), each frame its state read after the change; an agent learns here it was set AWAY. Agents may watch themselves or all; admins anyone.",
+    subscribe: ({
+      args,
+      context,
+    }: SubscribeResolverData<unknown, { agentId?: string | null }, GraphQLContext>) => {
+      const { principal, services } = context;
+      const agentId = args.agentId ?? null;
+      if (principal.role === 'ANONYMOUS') throw unauthenticated('Sign in first');
+      if (principal.role === 'INTEGRATION') throw forbidden('Integrations cannot follow agents');
+      if (principal.role === 'AGENT' && agentId !== null && principal.agentId !== agentId.toLowerCase()) {
+        throw forbidden('An agent may watch itself or every agent, not another one alone');
+      }
+      return services.agentChanges.subscribe(agentId);
+    },
+  })
+  agentChanged(
+    @Root() state: AgentState,
+    @Arg('agentId', () => ID, { nullable: true, description: 'One agent; none: every agent.' })
+    _agentId: string | null | undefined,
+    @Ctx() { loaders }: GraphQLContext,
+  ): AgentType {
+    // The load was read with the agent, after the change: the frame shows that one.
+    loaders.agentLoad.prime(state.agent.id, state.load);
+    return AgentType.from(state.agent);
   }
 
   @Authorized('ADMIN', 'AGENT')

@@ -33,9 +33,17 @@ export class MessageResolver {
   async sendMessage(
     @Arg('ticketId', () => ID) ticketId: string,
     @Arg('body') body: string,
+    @Arg('clientMessageId', () => String, {
+      nullable: true,
+      description:
+        "The client's own id for this message (1 to 128 characters, no control characters), to make " +
+        'a retry safe: the same id from the same author on the same ticket is accepted once, and a ' +
+        'retry returns the first message unchanged (even if the ticket has since closed or moved).',
+    })
+    clientMessageId: string | null | undefined,
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<MessageType> {
-    return MessageType.from(await services.messages.send(principal, ticketId, body));
+    return MessageType.from(await services.messages.send(principal, ticketId, body, clientMessageId ?? null));
   }
 
   @FieldResolver(() => TicketType)

@@ -53,9 +53,16 @@ export class TicketChangeResolver {
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<TicketChangeConnection> {
     const page = await services.ticketChanges.page(principal, filter, after ?? null, first ?? 100);
+    const edges = page.events.map((event) => ({ cursor: event.cursor, node: TicketChangeType.from(event) }));
     return {
-      edges: page.events.map((event) => ({ cursor: event.cursor, node: TicketChangeType.from(event) })),
-      pageInfo: Object.assign(new PageInfo(), { hasNextPage: page.hasNextPage, endCursor: page.endCursor }),
+      edges,
+      // endCursor is the last change read, which a gone ticket may have left out of the edges.
+      pageInfo: Object.assign(new PageInfo(), {
+        hasNextPage: page.hasNextPage,
+        endCursor: page.endCursor,
+        hasPreviousPage: page.hasPreviousPage,
+        startCursor: edges[0]?.cursor ?? null,
+      }),
     };
   }
 

@@ -39,7 +39,7 @@ export class TicketResolver {
     const page = await services.tickets.list(principal, filter ?? {}, first, after);
     return {
       edges: page.items.map((ticket, i) => ({ cursor: page.cursors[i]!, node: TicketType.from(ticket) })),
-      pageInfo: PageInfo.of(page.cursors, page.hasNextPage),
+      pageInfo: PageInfo.of(page.cursors, page),
       totalCount: page.totalCount,
     };
   }
@@ -86,13 +86,7 @@ export class TicketResolver {
 
   @FieldResolver(() => EndUserType)
   async requester(@Root() ticket: TicketType, @Ctx() { loaders }: GraphQLContext): Promise<EndUserType> {
-    const endUser = await loadRequired(loaders.endUser, ticket.requesterId, 'EndUser');
-    return Object.assign(new EndUserType(), {
-      id: endUser.id,
-      externalId: endUser.externalId,
-      displayName: endUser.displayName,
-      channelId: endUser.channel.id,
-    });
+    return EndUserType.from(await loadRequired(loaders.endUser, ticket.requesterId, 'EndUser'));
   }
 
   @FieldResolver(() => AgentType, { nullable: true })
@@ -130,17 +124,38 @@ export class TicketResolver {
     return services.tickets.metrics(ticket.entity);
   }
 
-  @FieldResolver(() => MessageConnection, { description: 'In sequence order.' })
+  @FieldResolver(() => MessageConnection, {
+    description:
+      'The thread in sequence order (oldest first on every page). `first`/`after` pages forward from the oldest; `last`/`before` back from the newest: `last: 20` opens at the 20 newest, then `before: pageInfo.startCursor` for older ones. Cursors of either direction serve both. `first` and `last` together are BAD_USER_INPUT; neither: the first 50.',
+  })
   async messages(
     @Root() ticket: TicketType,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 50, description: 'At most 100.' }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('first', () => Int, {
+      nullable: true,
+      description: 'The oldest messages of the window (after `after`, before `before`), 0 to 100.',
+    })
+    first: number | null,
+    @Arg('after', () => String, {
+      nullable: true,
+      description: 'A message edge cursor: only messages after it (newer).',
+    })
+    after: string | null,
+    @Arg('last', () => Int, {
+      nullable: true,
+      description: 'The newest messages of the window (after `after`, before `before`), 0 to 100.',
+    })
+    last: number | null,
+    @Arg('before', () => String, {
+      nullable: true,
+      description: 'A message edge cursor: only messages before it (older).',
+    })
+    before: string | null,
     @Ctx() { services }: GraphQLContext,
   ): Promise<MessageConnection> {
-    const page = await services.messages.listForTicket(ticket.id, first, after);
+    const page = await services.messages.listForTicket(ticket.id, { first, after, last, before });
     return {
       edges: page.items.map((message, i) => ({ cursor: page.cursors[i]!, node: MessageType.from(message) })),
-      pageInfo: PageInfo.of(page.cursors, page.hasNextPage),
+      pageInfo: PageInfo.of(page.cursors, page),
     };
   }
 }

@@ -1,8 +1,9 @@
 import { Authorized, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { AgentEntity } from '../../entities/agent.entity';
 import { AgentStatus } from '../enums';
+import { Node } from './node.type';
 
-@ObjectType('Agent', { description: 'A person who answers tickets.' })
+@ObjectType('Agent', { description: 'A person who answers tickets.', implements: Node })
 export class AgentType {
   @Field(() => ID)
   id!: string;

@@ -1,8 +1,12 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import type { ChannelEntity } from '../../entities/channel.entity';
 import { ChannelKind } from '../enums';
+import { Node } from './node.type';
 
-@ObjectType('Channel', { description: 'A way in for end users: a widget, an SDK or a social app account.' })
+@ObjectType('Channel', {
+  description: 'A way in for end users: a widget, an SDK or a social app account.',
+  implements: Node,
+})
 export class ChannelType {
   @Field(() => ID)
   id!: string;

@@ -2,10 +2,12 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { reopensOnReply } from '../../domain/conversation-style/conversation-style.rules';
 import type { ConversationStyleView } from '../../services/conversation-style.service';
 import { ConversationStyleKind } from '../enums';
+import { Node } from './node.type';
 
 @ObjectType('ConversationStyle', {
   description:
     "How a channel's conversations behave once solved: when they close, and whether a reply reopens them.",
+  implements: Node,
 })
 export class ConversationStyleType {
   @Field(() => ID)

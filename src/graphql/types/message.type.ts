@@ -2,9 +2,10 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { MessageEntity } from '../../entities/message.entity';
 import { AuthorType, TicketPriority } from '../enums';
 import { PageInfo } from './connection.type';
+import { Node } from './node.type';
 import { TicketType } from './ticket.type';
 
-@ObjectType('Message')
+@ObjectType('Message', { implements: Node })
 export class MessageType {
   @Field(() => ID)
   id!: string;
@@ -24,6 +25,14 @@ export class MessageType {
   })
   externalId!: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The replying client's own id for the message (sendMessage's clientMessageId), so an optimistic " +
+      'message can be matched with it.',
+  })
+  clientMessageId!: string | null;
+
   @Field()
   createdAt!: Date;
 
@@ -37,6 +46,7 @@ export class MessageType {
       authorType: entity.authorType,
       body: entity.body,
       externalId: entity.externalId,
+      clientMessageId: entity.clientMessageId,
       createdAt: entity.createdAt,
       ticketId: entity.ticket.id,
       agentId: entity.agent?.id ?? null,
@@ -78,7 +88,8 @@ export class ReceiveMessageInput {
 
   @Field(() => String, {
     nullable: true,
-    description: 'Accepted once per channel: a repeat returns the first result.',
+    description:
+      "Accepted once per channel: the same end user's repeat returns the first result; another end user's is BAD_USER_INPUT.",
   })
   externalMessageId?: string | null;
 

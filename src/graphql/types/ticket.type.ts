@@ -1,9 +1,11 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { EndUserEntity } from '../../entities/end-user.entity';
 import type { TicketEntity } from '../../entities/ticket.entity';
 import { TicketPriority, TicketStatus } from '../enums';
 import { PageInfo } from './connection.type';
+import { Node } from './node.type';
 
-@ObjectType('EndUser', { description: 'A customer, as one channel knows them.' })
+@ObjectType('EndUser', { description: 'A customer, as one channel knows them.', implements: Node })
 export class EndUserType {
   @Field(() => ID)
   id!: string;
@@ -15,6 +17,15 @@ export class EndUserType {
   displayName!: string | null;
 
   channelId!: string;
+
+  static from(entity: EndUserEntity): EndUserType {
+    return Object.assign(new EndUserType(), {
+      id: entity.id,
+      externalId: entity.externalId,
+      displayName: entity.displayName,
+      channelId: entity.channel.id,
+    });
+  }
 }
 
 @ObjectType('TicketMetrics', { description: "Per-ticket figures (seconds), from the ticket's event log." })
@@ -35,7 +46,10 @@ export class TicketMetricsType {
   assignmentCount!: number;
 }
 
-@ObjectType('Ticket', { description: 'One conversation with one end user on one channel.' })
+@ObjectType('Ticket', {
+  description: 'One conversation with one end user on one channel.',
+  implements: Node,
+})
 export class TicketType {
   @Field(() => ID)
   id!: string;
@@ -131,6 +145,13 @@ export class TicketFilterInput {
 
   @Field(() => ID, { nullable: true })
   assigneeId?: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'Tickets offered to this agent while the offer stands (a console that reconnects finds its pending offer); in streams, changes with an offer to it before or after.',
+  })
+  offeredToId?: string | null;
 
   @Field(() => ID, { nullable: true })
   channelId?: string | null;

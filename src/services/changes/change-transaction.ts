@@ -120,7 +120,7 @@ export class ChangeTransaction {
   created(ticket: TicketEntity, actor: Actor, now: Date): void {
     this.recorder.stage(
       ticket,
-      { status: TicketStatus.NEW, assigneeId: null },
+      { status: TicketStatus.NEW, assigneeId: null, offeredToId: null },
       [{ kind: TicketChangeKind.CREATED, toStatus: TicketStatus.NEW }],
       actor,
       now,
@@ -130,7 +130,11 @@ export class ChangeTransaction {
 
   /** A message added to the ticket: one MESSAGE_ADDED change. */
   messageAdded(ticket: TicketEntity, message: MessageEntity, actor: Actor, now: Date): void {
-    const state = { status: ticket.status, assigneeId: ticket.assignee?.id ?? null };
+    const state = {
+      status: ticket.status,
+      assigneeId: ticket.assignee?.id ?? null,
+      offeredToId: ticket.offeredTo?.id ?? null,
+    };
     this.recorder.stage(ticket, state, [{ kind: TicketChangeKind.MESSAGE_ADDED }], actor, now, message);
   }
 

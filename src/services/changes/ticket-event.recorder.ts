@@ -1,4 +1,5 @@
 import { ref } from '@mikro-orm/core';
+import { offeredToAfter } from '../../domain/ticket/ticket-load';
 import { foldMetrics } from '../../domain/ticket/ticket-metrics';
 import type { TicketChange } from '../../domain/ticket/ticket-transition';
 import { type Actor, TicketChangeKind, type TicketStatus } from '../../domain/ticket/ticket.enums';
@@ -18,25 +19,27 @@ export class TicketEventRecorder {
   private unwritten: TicketEventEntity[] = [];
 
   /**
-   * `before` is the ticket's status and assignee before these changes (for a new ticket: its first
-   * status), so each event carries the state right after it.
+   * `before` is the ticket's status, assignee and offered-to agent before these changes (for a new
+   * ticket: its first status), so each event carries the state right before and after it.
    */
   stage(
     ticket: TicketEntity,
-    before: { status: TicketStatus; assigneeId: string | null },
+    before: { status: TicketStatus; assigneeId: string | null; offeredToId: string | null },
     changes: readonly TicketChange[],
     actor: Actor,
     at: Date,
     message: MessageEntity | null = null,
   ): void {
-    let { status, assigneeId } = before;
+    let { status, assigneeId, offeredToId } = before;
     let metrics = metricsStateOf(ticket);
     for (const change of changes) {
       // A new ticket's first change has no state before it.
       const previousStatus = change.kind === TicketChangeKind.CREATED ? null : status;
       const previousAssigneeId = assigneeId;
+      const previousOfferedToId = offeredToId;
       if (change.toStatus) status = change.toStatus;
       if (change.kind === TicketChangeKind.ASSIGNED) assigneeId = change.agentId ?? null;
+      offeredToId = offeredToAfter(change, offeredToId);
       const isMessage = change.kind === TicketChangeKind.MESSAGE_ADDED;
       const authorType = isMessage ? (message?.authorType ?? null) : null;
       const row = Object.assign(new TicketEventEntity(), {
@@ -52,8 +55,10 @@ export class TicketEventRecorder {
         at,
         status,
         assigneeId,
+        offeredToId,
         previousStatus,
         previousAssigneeId,
+        previousOfferedToId,
         channelId: ticket.channel.id,
         requesterId: ticket.requester.id,
       });

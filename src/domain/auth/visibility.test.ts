@@ -1,0 +1,27 @@
+import { ADMIN, ANONYMOUS, type Principal } from './principal';
+import { seesAgents, seesChannel } from './visibility';
+
+const agent: Principal = { role: 'AGENT', agentId: 'a', tokenId: 't1' };
+const integration: Principal = { role: 'INTEGRATION', channelId: 'c1', tokenId: 't2' };
+
+describe('seesChannel', () => {
+  it.each([
+    ['an admin, any channel', ADMIN, 'c2', true],
+    ['an agent, any channel', agent, 'c2', true],
+    ['an integration, its own channel', integration, 'c1', true],
+    ["an integration, another channel's", integration, 'c2', false],
+  ] as const)('%s', (_case, principal, channelId, expected) => {
+    expect(seesChannel(principal, channelId)).toBe(expected);
+  });
+});
+
+describe('seesAgents', () => {
+  it.each([
+    ['an admin', ADMIN, true],
+    ['an agent', agent, true],
+    ['an integration', integration, false],
+    ['nobody signed in', ANONYMOUS, false],
+  ] as const)('%s', (_case, principal, expected) => {
+    expect(seesAgents(principal)).toBe(expected);
+  });
+});

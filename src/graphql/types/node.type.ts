@@ -1,0 +1,14 @@
+import { Field, ID, InterfaceType } from 'type-graphql';
+
+/**
+ * Relay's object identification. type-graphql resolves an object's type by its class (instanceof),
+ * so a resolver returns `XType.from(…)`, never a plain object.
+ */
+@InterfaceType('Node', {
+  description:
+    'An object with an id unique across all types: `node(id)` finds it again (Relay object identification).',
+})
+export abstract class Node {
+  @Field(() => ID, { description: 'Unique across all types; `node(id)` returns this object.' })
+  id!: string;
+}

@@ -1,0 +1,45 @@
+import { cacheExchange, Client, fetchExchange, subscriptionExchange } from '@urql/core';
+import { createClient, type Client as WsClient } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface UrqlConsole {
+  client: Client;
+  ws: WsClient;
+  /** Closes the socket (a console closed or reloaded); urql's client holds nothing else open. */
+  stop(): Promise<void>;
+}
+
+/**
+ * urql as the README sets it up: its default document cache and fetchExchange (queries as GET
+ * within the URL limit), subscriptions over graphql-ws, the token in the Authorization header and
+ * in connectionParams. `fetch` is for tests that stand in for the network.
+ */
+export function createUrqlConsole(options: {
+  httpUrl: string;
+  wsUrl: string;
+  token: string;
+  fetch?: typeof fetch;
+}): UrqlConsole {
+  const authorization = `Bearer ${options.token}`;
+  const ws = createClient({
+    url: options.wsUrl,
+    webSocketImpl: WebSocket, // Node 20 has no global WebSocket; a browser needs none
+    connectionParams: { authorization },
+  });
+  const client = new Client({
+    url: options.httpUrl,
+    fetch: options.fetch,
+    fetchOptions: () => ({ headers: { authorization } }),
+    exchanges: [
+      cacheExchange,
+      fetchExchange,
+      subscriptionExchange({
+        forwardSubscription(request) {
+          const input = { ...request, query: request.query || '' };
+          return { subscribe: (sink) => ({ unsubscribe: ws.subscribe(input, sink) }) };
+        },
+      }),
+    ],
+  });
+  return { client, ws, stop: () => ws.dispose() as Promise<void> };
+}
