@@ -94,10 +94,13 @@ export type CreateConversationStyleInput = {
   name: string;
 };
 
+/** An end user's message, as the channel's integration relays it. */
 export type ReceiveMessageInput = {
   /** 1 to 10,000 characters after trimming. */
   body: string;
+  /** The channel it arrived on (an integration's own channel only). */
   channelId: string | number;
+  /** The end user's name on the channel, when it has one. */
   displayName?: string | null | undefined;
   /** Accepted once per channel: the same end user's repeat returns the first result; another end user's is BAD_USER_INPUT. */
   externalMessageId?: string | null | undefined;
@@ -173,11 +176,15 @@ export type TicketChangeKind =
 
 /** All given conditions must hold. */
 export type TicketFilter = {
+  /** Tickets assigned to this agent (an agent's inbox). */
   assigneeId?: string | number | null | undefined;
+  /** Tickets of this channel (an integration's own channel only). */
   channelId?: string | number | null | undefined;
   /** Tickets offered to this agent while the offer stands (a console that reconnects finds its pending offer); in streams, changes with an offer to it before or after. */
   offeredToId?: string | number | null | undefined;
+  /** This end user's tickets. */
   requesterId?: string | number | null | undefined;
+  /** Any of these statuses. */
   statuses?: Array<TicketStatus> | null | undefined;
 };
 

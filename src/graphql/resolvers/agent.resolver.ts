@@ -32,21 +32,29 @@ export class AgentResolver {
   }
 
   @Authorized('ADMIN', 'AGENT')
-  @Query(() => AgentType, { nullable: true })
-  async agent(@Arg('id', () => ID) id: string, @Ctx() { services }: GraphQLContext): Promise<AgentType> {
+  @Query(() => AgentType, {
+    nullable: true,
+    description: 'One agent (NOT_FOUND for an unknown id). Admins and agents.',
+  })
+  async agent(
+    @Arg('id', () => ID, { description: "The agent's id." }) id: string,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<AgentType> {
     return AgentType.from(await services.agents.get(id));
   }
 
   @Authorized('ADMIN', 'AGENT')
-  @Query(() => [AgentType])
+  @Query(() => [AgentType], { description: 'Every agent. Admins and agents.' })
   async agents(@Ctx() { services }: GraphQLContext): Promise<AgentType[]> {
     return (await services.agents.list()).map(AgentType.from);
   }
 
   @Authorized('ADMIN')
-  @Mutation(() => CreateAgentPayload)
+  @Mutation(() => CreateAgentPayload, {
+    description: 'Adds an agent and issues its first token. Admins only.',
+  })
   async createAgent(
-    @Arg('input', () => CreateAgentInput) input: CreateAgentInput,
+    @Arg('input', () => CreateAgentInput, { description: 'The new agent.' }) input: CreateAgentInput,
     @Ctx() { services }: GraphQLContext,
   ): Promise<CreateAgentPayload> {
     const { agent, token } = await services.agents.create(input);
@@ -54,10 +62,13 @@ export class AgentResolver {
   }
 
   @Authorized('ADMIN')
-  @Mutation(() => AgentType)
+  @Mutation(() => AgentType, {
+    description:
+      "Changes an agent's name, skills or capacity; new skills or capacity run routing. Admins only.",
+  })
   async updateAgent(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateAgentInput) input: UpdateAgentInput,
+    @Arg('id', () => ID, { description: "The agent's id." }) id: string,
+    @Arg('input', () => UpdateAgentInput, { description: 'What changes.' }) input: UpdateAgentInput,
     @Ctx() { services }: GraphQLContext,
   ): Promise<AgentType> {
     return AgentType.from(await services.agents.update(id, input));
@@ -66,7 +77,10 @@ export class AgentResolver {
   @Authorized('AGENT', 'ADMIN')
   @Mutation(() => AgentType, { description: "Sets the signed-in agent's own status." })
   async setAgentStatus(
-    @Arg('status', () => AgentStatus) status: AgentStatus,
+    @Arg('status', () => AgentStatus, {
+      description: 'ONLINE takes tickets; AWAY or OFFLINE gives back its open offers.',
+    })
+    status: AgentStatus,
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<AgentType> {
     if (principal.role !== 'AGENT') {
@@ -76,10 +90,13 @@ export class AgentResolver {
   }
 
   @Authorized('ADMIN')
-  @Mutation(() => AgentType)
+  @Mutation(() => AgentType, { description: "Sets any agent's status. Admins only." })
   async setAgentStatusOf(
-    @Arg('agentId', () => ID) agentId: string,
-    @Arg('status', () => AgentStatus) status: AgentStatus,
+    @Arg('agentId', () => ID, { description: "The agent's id." }) agentId: string,
+    @Arg('status', () => AgentStatus, {
+      description: 'ONLINE takes tickets; AWAY or OFFLINE gives back its open offers.',
+    })
+    status: AgentStatus,
     @Ctx() { services }: GraphQLContext,
   ): Promise<AgentType> {
     return AgentType.from(await services.agents.setStatus(agentId, status));

@@ -16,7 +16,7 @@ export class ApiTokenResolver {
       'Revokes an agent or integration token: HTTP requests with it fail at once, and the sockets signed in with it are closed (4401).',
   })
   async revokeToken(
-    @Arg('id', () => ID) id: string,
+    @Arg('id', () => ID, { description: "The token's id (ApiToken.id, never the secret)." }) id: string,
     @Ctx() { services }: GraphQLContext,
   ): Promise<ApiTokenType> {
     return ApiTokenType.from(await services.tokens.revoke(id));
@@ -25,7 +25,7 @@ export class ApiTokenResolver {
   @Authorized('ADMIN')
   @Mutation(() => RotateAgentTokenPayload, { description: 'Issues the agent a new token.' })
   async rotateAgentToken(
-    @Arg('agentId', () => ID) agentId: string,
+    @Arg('agentId', () => ID, { description: "The agent's id." }) agentId: string,
     @Arg('revokeExisting', () => Boolean, { defaultValue: true, description: REVOKE_EXISTING })
     revokeExisting: boolean,
     @Ctx() { services }: GraphQLContext,
@@ -42,7 +42,7 @@ export class ApiTokenResolver {
   @Authorized('ADMIN')
   @Mutation(() => RotateChannelTokenPayload, { description: "Issues the channel's integration a new token." })
   async rotateChannelToken(
-    @Arg('channelId', () => ID) channelId: string,
+    @Arg('channelId', () => ID, { description: "The channel's id." }) channelId: string,
     @Arg('revokeExisting', () => Boolean, { defaultValue: true, description: REVOKE_EXISTING })
     revokeExisting: boolean,
     @Ctx() { services }: GraphQLContext,

@@ -19,9 +19,11 @@ export class ChannelResolver {
   }
 
   @Authorized('ADMIN')
-  @Mutation(() => CreateChannelPayload)
+  @Mutation(() => CreateChannelPayload, {
+    description: "Adds a channel and issues its integration's first token. Admins only.",
+  })
   async createChannel(
-    @Arg('input', () => CreateChannelInput) input: CreateChannelInput,
+    @Arg('input', () => CreateChannelInput, { description: 'The new channel.' }) input: CreateChannelInput,
     @Ctx() { services }: GraphQLContext,
   ): Promise<CreateChannelPayload> {
     const { channel, token } = await services.channels.create(input);
@@ -29,16 +31,20 @@ export class ChannelResolver {
   }
 
   @Authorized('ADMIN')
-  @Mutation(() => ChannelType)
+  @Mutation(() => ChannelType, {
+    description: "Changes a channel's name, style or required skills. Admins only.",
+  })
   async updateChannel(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateChannelInput) input: UpdateChannelInput,
+    @Arg('id', () => ID, { description: "The channel's id." }) id: string,
+    @Arg('input', () => UpdateChannelInput, { description: 'What changes.' }) input: UpdateChannelInput,
     @Ctx() { services }: GraphQLContext,
   ): Promise<ChannelType> {
     return ChannelType.from(await services.channels.update(id, input));
   }
 
-  @FieldResolver(() => ConversationStyleType)
+  @FieldResolver(() => ConversationStyleType, {
+    description: "The conversation style the channel's new tickets follow.",
+  })
   async style(
     @Root() channel: ChannelType,
     @Ctx() { loaders }: GraphQLContext,

@@ -13,7 +13,8 @@ export class MessageResolver {
       "An end user's message, from the channel's integration: appended to their open ticket, or a new one.",
   })
   async receiveMessage(
-    @Arg('input', () => ReceiveMessageInput) input: ReceiveMessageInput,
+    @Arg('input', () => ReceiveMessageInput, { description: 'The message and who sent it.' })
+    input: ReceiveMessageInput,
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<ReceiveMessagePayload> {
     const result = await services.messages.receive(principal, input);
@@ -31,8 +32,8 @@ export class MessageResolver {
     description: "A reply by the ticket's assignee, or by an admin; not on CLOSED tickets.",
   })
   async sendMessage(
-    @Arg('ticketId', () => ID) ticketId: string,
-    @Arg('body') body: string,
+    @Arg('ticketId', () => ID, { description: "The ticket's id." }) ticketId: string,
+    @Arg('body', { description: 'The text; trimmed, 1 to 10,000 characters.' }) body: string,
     @Arg('clientMessageId', () => String, {
       nullable: true,
       description:
@@ -46,12 +47,15 @@ export class MessageResolver {
     return MessageType.from(await services.messages.send(principal, ticketId, body, clientMessageId ?? null));
   }
 
-  @FieldResolver(() => TicketType)
+  @FieldResolver(() => TicketType, { description: 'The ticket the message belongs to.' })
   async ticket(@Root() message: MessageType, @Ctx() { loaders }: GraphQLContext): Promise<TicketType> {
     return TicketType.from(await loadRequired(loaders.ticket, message.ticketId, 'Ticket'));
   }
 
-  @FieldResolver(() => AgentType, { nullable: true })
+  @FieldResolver(() => AgentType, {
+    nullable: true,
+    description: "The agent who wrote it; null for end users' messages and admins' replies.",
+  })
   async agent(@Root() message: MessageType, @Ctx() { loaders }: GraphQLContext): Promise<AgentType | null> {
     return message.agentId
       ? AgentType.from(await loadRequired(loaders.agent, message.agentId, 'Agent'))

@@ -5,15 +5,15 @@ import { RoutingSettingsInput, RoutingSettingsType } from '../types/routing-sett
 @Resolver(() => RoutingSettingsType)
 export class RoutingSettingsResolver {
   @Authorized('ADMIN', 'AGENT')
-  @Query(() => RoutingSettingsType)
+  @Query(() => RoutingSettingsType, { description: 'How routing offers tickets. Admins and agents.' })
   async routingSettings(@Ctx() { services }: GraphQLContext): Promise<RoutingSettingsType> {
     return RoutingSettingsType.from(await services.routingSettings.get());
   }
 
   @Authorized('ADMIN')
-  @Mutation(() => RoutingSettingsType)
+  @Mutation(() => RoutingSettingsType, { description: 'Changes how routing offers tickets. Admins only.' })
   async updateRoutingSettings(
-    @Arg('input', () => RoutingSettingsInput) input: RoutingSettingsInput,
+    @Arg('input', () => RoutingSettingsInput, { description: 'What changes.' }) input: RoutingSettingsInput,
     @Ctx() { services }: GraphQLContext,
   ): Promise<RoutingSettingsType> {
     return RoutingSettingsType.from(await services.routingSettings.update(input));

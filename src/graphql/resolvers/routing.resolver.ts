@@ -43,7 +43,7 @@ export class RoutingResolver {
       'Explains routing for one ticket: every agent, ranked or with the reason it is not eligible.',
   })
   async routingPreview(
-    @Arg('ticketId', () => ID) ticketId: string,
+    @Arg('ticketId', () => ID, { description: "The ticket's id." }) ticketId: string,
     @Ctx() { services }: GraphQLContext,
   ): Promise<RoutingPreviewType> {
     const { ticket, pick, agents } = await services.routing.preview(ticketId);
@@ -60,7 +60,7 @@ export class RoutingResolver {
     description: 'Takes a ticket offered to you, before the offer expires: OPEN, yours.',
   })
   async acceptTicket(
-    @Arg('ticketId', () => ID) ticketId: string,
+    @Arg('ticketId', () => ID, { description: 'The offered ticket.' }) ticketId: string,
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<TicketType> {
     return TicketType.from(await services.offers.accept(principal, ticketId));
@@ -71,7 +71,7 @@ export class RoutingResolver {
     description: 'Turns down a ticket offered to you; it is routed again without you.',
   })
   async declineTicket(
-    @Arg('ticketId', () => ID) ticketId: string,
+    @Arg('ticketId', () => ID, { description: 'The offered ticket.' }) ticketId: string,
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<TicketType> {
     return TicketType.from(await services.offers.decline(principal, ticketId));
@@ -79,7 +79,7 @@ export class RoutingResolver {
 
   @Subscription(() => TicketChangeType, {
     description:
-      'Offers, declined and expired offers, and assignments for one agent (an agent may subscribe only to itself).',
+      'Offers, declined and expired offers, and assignments for one agent, including the change that takes a ticket or an offer away from it (an agent may subscribe only to itself).',
     subscribe: ({
       args,
       context,
@@ -95,7 +95,7 @@ export class RoutingResolver {
   })
   assignments(
     @Root() event: TicketChangeEvent,
-    @Arg('agentId', () => ID) _agentId: string,
+    @Arg('agentId', () => ID, { description: "The agent's id." }) _agentId: string,
     @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) _after?: string | null,
   ): TicketChangeType {
     return TicketChangeType.from(event);

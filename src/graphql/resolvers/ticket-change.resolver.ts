@@ -21,6 +21,9 @@ import { MessageType } from '../types/message.type';
 import { AFTER_DESCRIPTION, TicketChangeConnection, TicketChangeType } from '../types/ticket-change.type';
 import { TicketFilterInput } from '../types/ticket.type';
 
+const FILTER_DESCRIPTION =
+  'Only changes whose ticket matched every given field right before or right after the change; none: every change the caller may see.';
+
 type Data<TArgs> = SubscribeResolverData<unknown, TArgs, GraphQLContext>;
 
 /** The one ordered stream of ticket changes: catch-up pages and live feeds (docs/domain.md "The event stream"). */
@@ -45,7 +48,8 @@ export class TicketChangeResolver {
       'Committed changes after a cursor (none: from the beginning), oldest first, as the caller may see them.',
   })
   async ticketChanges(
-    @Arg('filter', () => TicketFilterInput, { nullable: true }) filter: TicketFilterInput | null,
+    @Arg('filter', () => TicketFilterInput, { nullable: true, description: FILTER_DESCRIPTION })
+    filter: TicketFilterInput | null,
     @Arg('after', () => String, { nullable: true, description: 'A `TicketChange.cursor`.' })
     after: string | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 100, description: 'At most 1,000.' })
@@ -82,7 +86,7 @@ export class TicketChangeResolver {
   })
   messageAdded(
     @Root() event: TicketChangeEvent,
-    @Arg('ticketId', () => ID) _ticketId: string,
+    @Arg('ticketId', () => ID, { description: "The ticket's id." }) _ticketId: string,
     @Arg('afterSequence', () => Int, {
       nullable: true,
       description: 'Replay the messages after this sequence first (on reconnecting: the last one received).',
@@ -93,7 +97,8 @@ export class TicketChangeResolver {
   }
 
   @Subscription(() => TicketChangeType, {
-    description: 'Committed ticket changes whose ticket, right after the change, matches the filter.',
+    description:
+      'Committed ticket changes whose ticket matches the filter right before or right after the change, so a filtered view sees a ticket leave as well as arrive.',
     subscribe: ({ args, context }: Data<{ filter?: TicketFilterInput | null; after?: string | null }>) => {
       if (context.principal.role === 'ANONYMOUS') throw unauthenticated('Sign in first');
       return context.services.ticketChanges.ticketChanged(
@@ -105,7 +110,8 @@ export class TicketChangeResolver {
   })
   ticketChanged(
     @Root() event: TicketChangeEvent,
-    @Arg('filter', () => TicketFilterInput, { nullable: true }) _filter: TicketFilterInput | null,
+    @Arg('filter', () => TicketFilterInput, { nullable: true, description: FILTER_DESCRIPTION })
+    _filter: TicketFilterInput | null,
     @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) _after?: string | null,
   ): TicketChangeType {
     return TicketChangeType.from(event);

@@ -20,7 +20,7 @@ export class TicketResolver {
   @Authorized()
   @Query(() => TicketType, { nullable: true, description: "An integration sees only its channel's tickets." })
   async ticket(
-    @Arg('id', () => ID) id: string,
+    @Arg('id', () => ID, { description: "The ticket's id." }) id: string,
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<TicketType> {
     return TicketType.from(await services.tickets.get(principal, id));
@@ -31,9 +31,17 @@ export class TicketResolver {
     description: "Newest first. An integration sees only its channel's tickets.",
   })
   async tickets(
-    @Arg('filter', () => TicketFilterInput, { nullable: true }) filter: TicketFilterInput | null,
+    @Arg('filter', () => TicketFilterInput, {
+      nullable: true,
+      description: 'Only tickets matching every given field; none: all the caller may see.',
+    })
+    filter: TicketFilterInput | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50, description: 'At most 100.' }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('after', () => String, {
+      nullable: true,
+      description: "A previous page's `pageInfo.endCursor`: the tickets after it.",
+    })
+    after: string | null,
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<TicketConnection> {
     const page = await services.tickets.list(principal, filter ?? {}, first, after);
@@ -49,8 +57,8 @@ export class TicketResolver {
     description: 'By the assignee or an admin, per the status table; CLOSED only by the system.',
   })
   async updateTicketStatus(
-    @Arg('ticketId', () => ID) ticketId: string,
-    @Arg('status', () => TicketStatus) status: TicketStatus,
+    @Arg('ticketId', () => ID, { description: "The ticket's id." }) ticketId: string,
+    @Arg('status', () => TicketStatus, { description: 'The status to move to.' }) status: TicketStatus,
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<TicketType> {
     return TicketType.from(await services.tickets.updateStatus(principal, ticketId, status));
@@ -62,19 +70,22 @@ export class TicketResolver {
       'To a named agent (a NEW ticket becomes OPEN), or with agentId null back to NEW, waiting for routing.',
   })
   async reassignTicket(
-    @Arg('ticketId', () => ID) ticketId: string,
-    @Arg('agentId', () => ID, { nullable: true }) agentId: string | null,
+    @Arg('ticketId', () => ID, { description: "The ticket's id." }) ticketId: string,
+    @Arg('agentId', () => ID, { nullable: true, description: 'The new assignee; null: back to the queue.' })
+    agentId: string | null,
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<TicketType> {
     return TicketType.from(await services.tickets.reassign(principal, ticketId, agentId ?? null));
   }
 
-  @FieldResolver(() => ChannelType)
+  @FieldResolver(() => ChannelType, { description: 'The channel the end user wrote in on.' })
   async channel(@Root() ticket: TicketType, @Ctx() { loaders }: GraphQLContext): Promise<ChannelType> {
     return ChannelType.from(await loadRequired(loaders.channel, ticket.channelId, 'Channel'));
   }
 
-  @FieldResolver(() => ConversationStyleType)
+  @FieldResolver(() => ConversationStyleType, {
+    description: "The conversation style the ticket follows (its channel's style when it was created).",
+  })
   async style(
     @Root() ticket: TicketType,
     @Ctx() { loaders }: GraphQLContext,
@@ -84,12 +95,15 @@ export class TicketResolver {
     );
   }
 
-  @FieldResolver(() => EndUserType)
+  @FieldResolver(() => EndUserType, { description: 'The end user who wrote in.' })
   async requester(@Root() ticket: TicketType, @Ctx() { loaders }: GraphQLContext): Promise<EndUserType> {
     return EndUserType.from(await loadRequired(loaders.endUser, ticket.requesterId, 'EndUser'));
   }
 
-  @FieldResolver(() => AgentType, { nullable: true })
+  @FieldResolver(() => AgentType, {
+    nullable: true,
+    description: 'The agent the ticket is with; null while NEW. A CLOSED ticket keeps its last assignee.',
+  })
   async assignee(@Root() ticket: TicketType, @Ctx() { loaders }: GraphQLContext): Promise<AgentType | null> {
     return ticket.assigneeId
       ? AgentType.from(await loadRequired(loaders.agent, ticket.assigneeId, 'Agent'))
@@ -119,7 +133,9 @@ export class TicketResolver {
       : null;
   }
 
-  @FieldResolver(() => TicketMetricsType)
+  @FieldResolver(() => TicketMetricsType, {
+    description: 'Reply and resolution times, assignments, reopens.',
+  })
   metrics(@Root() ticket: TicketType, @Ctx() { services }: GraphQLContext): TicketMetricsType {
     return services.tickets.metrics(ticket.entity);
   }
@@ -162,7 +178,7 @@ export class TicketResolver {
 
 @Resolver(() => EndUserType)
 export class EndUserResolver {
-  @FieldResolver(() => ChannelType)
+  @FieldResolver(() => ChannelType, { description: 'The channel the end user writes in on.' })
   async channel(@Root() endUser: EndUserType, @Ctx() { loaders }: GraphQLContext): Promise<ChannelType> {
     return ChannelType.from(await loadRequired(loaders.channel, endUser.channelId, 'Channel'));
   }

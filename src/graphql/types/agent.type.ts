@@ -1,11 +1,11 @@
 import { Authorized, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { AgentEntity } from '../../entities/agent.entity';
 import { AgentStatus } from '../enums';
-import { Node } from './node.type';
+import { Node, NODE_ID_DESCRIPTION } from './node.type';
 
 @ObjectType('Agent', { description: 'A person who answers tickets.', implements: Node })
 export class AgentType {
-  @Field(() => ID)
+  @Field(() => ID, { description: NODE_ID_DESCRIPTION })
   id!: string;
 
   @Field({ description: 'Shown to colleagues and, through integrations, to customers.' })

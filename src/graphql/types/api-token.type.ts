@@ -34,7 +34,7 @@ export class ApiTokenType {
 }
 
 @ObjectType('RotateAgentTokenPayload', {
-  description: "An agent's new bearer token; the agent's earlier tokens stop working.",
+  description: "An agent's new bearer token, and the earlier tokens it revoked.",
 })
 export class RotateAgentTokenPayload {
   @Field(() => AgentType, { description: 'The agent the token signs in.' })
@@ -51,7 +51,7 @@ export class RotateAgentTokenPayload {
 }
 
 @ObjectType('RotateChannelTokenPayload', {
-  description: "A channel integration's new bearer token; the channel's earlier tokens stop working.",
+  description: "A channel integration's new bearer token, and the earlier tokens it revoked.",
 })
 export class RotateChannelTokenPayload {
   @Field(() => ChannelType, { description: 'The channel whose integration the token signs in.' })

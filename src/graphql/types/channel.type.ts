@@ -1,14 +1,14 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import type { ChannelEntity } from '../../entities/channel.entity';
 import { ChannelKind } from '../enums';
-import { Node } from './node.type';
+import { Node, NODE_ID_DESCRIPTION } from './node.type';
 
 @ObjectType('Channel', {
   description: 'A way in for end users: a widget, an SDK or a social app account.',
   implements: Node,
 })
 export class ChannelType {
-  @Field(() => ID)
+  @Field(() => ID, { description: NODE_ID_DESCRIPTION })
   id!: string;
 
   @Field(() => ChannelKind, { description: 'Where its end users write in from.' })

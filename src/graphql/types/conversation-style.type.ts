@@ -2,7 +2,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { reopensOnReply } from '../../domain/conversation-style/conversation-style.rules';
 import type { ConversationStyleView } from '../../services/conversation-style.service';
 import { ConversationStyleKind } from '../enums';
-import { Node } from './node.type';
+import { Node, NODE_ID_DESCRIPTION } from './node.type';
 
 @ObjectType('ConversationStyle', {
   description:
@@ -10,7 +10,7 @@ import { Node } from './node.type';
   implements: Node,
 })
 export class ConversationStyleType {
-  @Field(() => ID)
+  @Field(() => ID, { description: NODE_ID_DESCRIPTION })
   id!: string;
 
   @Field({ description: 'Unique, ignoring case.' })

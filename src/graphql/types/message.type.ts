@@ -2,12 +2,15 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { MessageEntity } from '../../entities/message.entity';
 import { AuthorType, TicketPriority } from '../enums';
 import { PageInfo } from './connection.type';
-import { Node } from './node.type';
+import { Node, NODE_ID_DESCRIPTION } from './node.type';
 import { TicketType } from './ticket.type';
 
-@ObjectType('Message', { implements: Node })
+@ObjectType('Message', {
+  description: 'One message of a ticket, from the end user or an agent.',
+  implements: Node,
+})
 export class MessageType {
-  @Field(() => ID)
+  @Field(() => ID, { description: NODE_ID_DESCRIPTION })
   id!: string;
 
   @Field(() => Int, { description: '1, 2, 3 … within the ticket, in commit order, with no gaps.' })
@@ -16,7 +19,7 @@ export class MessageType {
   @Field(() => AuthorType, { description: "An admin's reply is AGENT with no agent." })
   authorType!: AuthorType;
 
-  @Field()
+  @Field({ description: 'The text, trimmed.' })
   body!: string;
 
   @Field(() => String, {
@@ -33,7 +36,7 @@ export class MessageType {
   })
   clientMessageId!: string | null;
 
-  @Field()
+  @Field({ description: 'When it was received or sent.' })
   createdAt!: Date;
 
   ticketId!: string;
@@ -54,33 +57,40 @@ export class MessageType {
   }
 }
 
-@ObjectType('MessageEdge')
+@ObjectType('MessageEdge', { description: 'One message in a page.' })
 export class MessageEdge {
-  @Field()
+  @Field({ description: 'Pass as `after` or `before` to read on from this message.' })
   cursor!: string;
 
-  @Field(() => MessageType)
+  @Field(() => MessageType, { description: 'The message.' })
   node!: MessageType;
 }
 
-@ObjectType('MessageConnection')
+@ObjectType('MessageConnection', { description: 'A page of messages (Relay cursor connection).' })
 export class MessageConnection {
-  @Field(() => [MessageEdge])
+  @Field(() => [MessageEdge], {
+    description: 'The messages of this page, oldest first, whichever way you page.',
+  })
   edges!: MessageEdge[];
 
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: 'Where this page sits in the thread.' })
   pageInfo!: PageInfo;
 }
 
-@InputType('ReceiveMessageInput')
+@InputType('ReceiveMessageInput', {
+  description: "An end user's message, as the channel's integration relays it.",
+})
 export class ReceiveMessageInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The channel it arrived on (an integration's own channel only)." })
   channelId!: string;
 
   @Field({ description: "The end user's id on the channel (their WhatsApp number, LINE user id …)." })
   externalUserId!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "The end user's name on the channel, when it has one.",
+  })
   displayName?: string | null;
 
   @Field({ description: '1 to 10,000 characters after trimming.' })
@@ -100,12 +110,12 @@ export class ReceiveMessageInput {
   requiredSkills?: string[] | null;
 }
 
-@ObjectType('ReceiveMessagePayload')
+@ObjectType('ReceiveMessagePayload', { description: 'What receiveMessage did with the message.' })
 export class ReceiveMessagePayload {
-  @Field(() => MessageType)
+  @Field(() => MessageType, { description: 'The stored message.' })
   message!: MessageType;
 
-  @Field(() => TicketType)
+  @Field(() => TicketType, { description: 'The ticket it belongs to, after the message.' })
   ticket!: TicketType;
 
   @Field({ description: 'The message started a new ticket.' })

@@ -11,7 +11,7 @@ export const AFTER_DESCRIPTION =
 
 @ObjectType('TicketChange', { description: 'One committed change of a ticket.' })
 export class TicketChangeType {
-  @Field(() => TicketChangeKind)
+  @Field(() => TicketChangeKind, { description: 'What happened.' })
   kind!: TicketChangeKind;
 
   @Field(() => TicketType, { description: 'The ticket as it is when the change is delivered.' })
@@ -20,7 +20,7 @@ export class TicketChangeType {
   @Field(() => MessageType, { nullable: true, description: 'The message, for MESSAGE_ADDED.' })
   message!: MessageType | null;
 
-  @Field()
+  @Field({ description: 'When it happened.' })
   at!: Date;
 
   @Field({
@@ -52,20 +52,20 @@ export class TicketChangeType {
   }
 }
 
-@ObjectType('TicketChangeEdge')
+@ObjectType('TicketChangeEdge', { description: 'One change in a page.' })
 export class TicketChangeEdge {
-  @Field()
+  @Field({ description: 'The change’s `cursor`: pass as `after` to read on from it.' })
   cursor!: string;
 
-  @Field(() => TicketChangeType)
+  @Field(() => TicketChangeType, { description: 'The change.' })
   node!: TicketChangeType;
 }
 
-@ObjectType('TicketChangeConnection')
+@ObjectType('TicketChangeConnection', { description: 'A page of the change log, oldest first.' })
 export class TicketChangeConnection {
-  @Field(() => [TicketChangeEdge])
+  @Field(() => [TicketChangeEdge], { description: 'The changes of this page, in stream order.' })
   edges!: TicketChangeEdge[];
 
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: 'Where this page sits in the log; page on from `endCursor`.' })
   pageInfo!: PageInfo;
 }

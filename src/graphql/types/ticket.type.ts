@@ -3,17 +3,20 @@ import type { EndUserEntity } from '../../entities/end-user.entity';
 import type { TicketEntity } from '../../entities/ticket.entity';
 import { TicketPriority, TicketStatus } from '../enums';
 import { PageInfo } from './connection.type';
-import { Node } from './node.type';
+import { Node, NODE_ID_DESCRIPTION } from './node.type';
 
 @ObjectType('EndUser', { description: 'A customer, as one channel knows them.', implements: Node })
 export class EndUserType {
-  @Field(() => ID)
+  @Field(() => ID, { description: NODE_ID_DESCRIPTION })
   id!: string;
 
   @Field({ description: "The channel's own id for this person." })
   externalId!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The name the channel gave, updated by each message that carries one.',
+  })
   displayName!: string | null;
 
   channelId!: string;
@@ -39,10 +42,10 @@ export class TicketMetricsType {
   @Field(() => Int, { description: 'Time spent OPEN, the current interval included.' })
   handleSeconds!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How often the ticket was reopened after a solve.' })
   reopenCount!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How often the ticket was given to an agent (offers not counted).' })
   assignmentCount!: number;
 }
 
@@ -51,34 +54,34 @@ export class TicketMetricsType {
   implements: Node,
 })
 export class TicketType {
-  @Field(() => ID)
+  @Field(() => ID, { description: NODE_ID_DESCRIPTION })
   id!: string;
 
-  @Field(() => TicketStatus)
+  @Field(() => TicketStatus, { description: 'Where the ticket is in its life.' })
   status!: TicketStatus;
 
-  @Field(() => TicketPriority)
+  @Field(() => TicketPriority, { description: 'Its place in the queue.' })
   priority!: TicketPriority;
 
   @Field(() => [String], { description: "The channel's skills and the ones the integration asked for." })
   requiredSkills!: string[];
 
-  @Field()
+  @Field({ description: "When the end user's first message arrived." })
   createdAt!: Date;
 
-  @Field()
+  @Field({ description: 'When the ticket last changed.' })
   updatedAt!: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was last solved; null while not solved.' })
   solvedAt!: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'When a SOLVED ticket will close.' })
   closesAt!: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it closed; null until CLOSED.' })
   closedAt!: Date | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How often it was reopened after a solve.' })
   reopenCount!: number;
 
   @Field(() => Date, { nullable: true, description: 'Until when the current offer stands.' })
@@ -117,21 +120,21 @@ export class TicketType {
   }
 }
 
-@ObjectType('TicketEdge')
+@ObjectType('TicketEdge', { description: 'One ticket in a page.' })
 export class TicketEdge {
-  @Field()
+  @Field({ description: 'Pass as `after` to read on from this ticket.' })
   cursor!: string;
 
-  @Field(() => TicketType)
+  @Field(() => TicketType, { description: 'The ticket.' })
   node!: TicketType;
 }
 
-@ObjectType('TicketConnection')
+@ObjectType('TicketConnection', { description: 'A page of tickets (Relay cursor connection).' })
 export class TicketConnection {
-  @Field(() => [TicketEdge])
+  @Field(() => [TicketEdge], { description: 'The tickets of this page, in list order.' })
   edges!: TicketEdge[];
 
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: 'Where this page sits in the list.' })
   pageInfo!: PageInfo;
 
   @Field(() => Int, { description: 'All tickets matching the filter, across pages.' })
@@ -140,10 +143,10 @@ export class TicketConnection {
 
 @InputType('TicketFilter', { description: 'All given conditions must hold.' })
 export class TicketFilterInput {
-  @Field(() => [TicketStatus], { nullable: true })
+  @Field(() => [TicketStatus], { nullable: true, description: 'Any of these statuses.' })
   statuses?: TicketStatus[] | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: "Tickets assigned to this agent (an agent's inbox)." })
   assigneeId?: string | null;
 
   @Field(() => ID, {
@@ -153,9 +156,12 @@ export class TicketFilterInput {
   })
   offeredToId?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, {
+    nullable: true,
+    description: "Tickets of this channel (an integration's own channel only).",
+  })
   channelId?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: "This end user's tickets." })
   requesterId?: string | null;
 }
