@@ -99,10 +99,9 @@ export class AgentService {
       const found = await change.tx.findOne(AgentEntity, { id: agentId });
       if (!found) throw notFound('Agent', id);
       change.tx.assign(found, { ...changes, updatedAt: this.clock.now() });
-      // More capacity or other skills can place waiting tickets.
-      if (changes.capacity !== undefined || changes.skills !== undefined) {
-        change.after({ type: 'AGENT_CHANGED', agentId: found.id }, { type: 'ROUTE' });
-      }
+      // agentChanged subscribers show the name too; only capacity or skills can place waiting tickets.
+      change.after({ type: 'AGENT_CHANGED', agentId: found.id });
+      if (changes.capacity !== undefined || changes.skills !== undefined) change.after({ type: 'ROUTE' });
       return found;
     });
     return value;

@@ -1,9 +1,6 @@
 import type { Ref } from '@mikro-orm/core';
-import { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
 import { migrationsList } from '../../migrations';
 import { migrate } from '../../src/db/migrate';
-import { ormConfig } from '../../src/db/orm.config';
 import { STREAM_START, type StreamPosition } from '../../src/domain/stream/stream-position';
 import { ActorType, TicketChangeKind, TicketStatus } from '../../src/domain/ticket/ticket.enums';
 import { TicketEventEntity } from '../../src/entities/ticket-event.entity';
@@ -15,7 +12,7 @@ import {
   queryOn,
   readSettled,
 } from '../../src/events/event-log.store';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { openMigrationDatabase, type MigrationDatabase } from '../support/migration-database';
 
 /**
  * Migration20261201100000_event_stream on a database that already has a history: every existing
@@ -27,33 +24,17 @@ const EVENT_STREAM = 'Migration20261201100000_event_stream';
 const BEFORE_EVENT_STREAM = 'Migration20261201000000_ticket_stats';
 const PREVIOUS_STATE = 'Migration20261201200000_change_previous_state';
 
-let db: TestDatabase;
-let orm: MikroORM;
-let client: pg.Client;
-
+let db: MigrationDatabase;
 beforeEach(async () => {
-  db = await createTestDatabase();
-  orm = await MikroORM.init(ormConfig(db.url, { logger: () => undefined }));
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  db = await openMigrationDatabase();
 });
-
-afterEach(async () => {
-  await client.end();
-  await orm.close();
-  await db.drop();
-});
+afterEach(() => db.close());
 
 interface Expected {
   id: string;
   ticketId: string;
   status: TicketStatus;
   assigneeId: string | null;
-}
-
-async function one<T>(sql: string, params: unknown[] = []): Promise<T> {
-  const { rows } = await client.query(sql, params);
-  return rows[0] as T;
 }
 
 /** readSettled from `from` until it has `count` changes and nothing is held back. */
@@ -69,6 +50,7 @@ async function settledRead(query: Query, from: StreamPosition, count: number): P
 
 describe('the event stream migration', () => {
   it('backfills each existing change with the ticket state right after it and one stream_xid', async () => {
+    const { orm, client, one } = db;
     const stepped = await orm.getMigrator().up({ to: BEFORE_EVENT_STREAM });
     expect(stepped.map((m) => m.name)).toEqual(
       migrationsList
@@ -85,44 +67,18 @@ describe('the event stream migration', () => {
     expect(names).toContain(PREVIOUS_STATE);
 
     // Two channels, one requester each, two agents.
-    const styleId = (await one<{ id: string }>('select id from conversation_styles order by name limit 1'))
-      .id;
+    const styleId = await db.styleId();
     const channels: string[] = [];
     const requesters: string[] = [];
     for (const name of ['Web', 'Chat']) {
-      const channel = await one<{ id: string }>(
-        `insert into channels (id, kind, name, style_id, required_skills, created_at, updated_at)
-         values (gen_random_uuid(), 'WEB_WIDGET', $1, $2, '{}', now(), now()) returning id`,
-        [name, styleId],
-      );
-      const user = await one<{ id: string }>(
-        `insert into end_users (id, channel_id, external_id, created_at)
-         values (gen_random_uuid(), $1, $2, now()) returning id`,
-        [channel.id, `user-${name}`],
-      );
-      channels.push(channel.id);
-      requesters.push(user.id);
+      const channelId = await db.channel(name, styleId);
+      channels.push(channelId);
+      requesters.push(await db.endUser(channelId, `user-${name}`));
     }
-    const [x, y] = await Promise.all(
-      ['x', 'y'].map(async (name) => {
-        const agent = await one<{ id: string }>(
-          `insert into agents (id, name, email, skills, created_at, updated_at)
-           values (gen_random_uuid(), $1, $2, '{}', now(), now()) returning id`,
-          [name, `${name}@example.com`],
-        );
-        return agent.id;
-      }),
-    );
+    const [x, y] = await Promise.all(['x', 'y'].map((name) => db.agent(name)));
     // Tickets as they stand at the end of their history below.
-    const ticket = async (i: number, status: TicketStatus, assigneeId: string | null) =>
-      (
-        await one<{ id: string }>(
-          `insert into tickets (id, status, channel_id, style_id, requester_id, assignee_id, required_skills,
-             created_at, updated_at, waiting_since)
-           values (gen_random_uuid(), $1, $2, $3, $4, $5, '{}', now(), now(), now()) returning id`,
-          [status, channels[i], styleId, requesters[i], assigneeId],
-        )
-      ).id;
+    const ticket = (i: number, status: TicketStatus, assigneeId: string | null) =>
+      db.ticket({ status, channelId: channels[i]!, styleId, requesterId: requesters[i]!, assigneeId });
     const t1 = await ticket(0, TicketStatus.OPEN, y!);
     const t2 = await ticket(1, TicketStatus.CLOSED, y!);
     // A ticket whose history has no status at all: NEW.

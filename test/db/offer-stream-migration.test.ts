@@ -1,11 +1,8 @@
-import { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
 import { migrationsList } from '../../migrations';
 import { migrate } from '../../src/db/migrate';
-import { ormConfig } from '../../src/db/orm.config';
 import { offeredToAfter } from '../../src/domain/ticket/ticket-load';
 import { TicketChangeKind } from '../../src/domain/ticket/ticket.enums';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { openMigrationDatabase, type MigrationDatabase } from '../support/migration-database';
 
 /**
  * Migration20261201300000_offer_in_event_stream on a log that already has offers in it: every
@@ -16,54 +13,23 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 const BEFORE = 'Migration20261201200000_change_previous_state';
 const OFFER_IN_STREAM = 'Migration20261201300000_offer_in_event_stream';
 
-let db: TestDatabase;
-let orm: MikroORM;
-let client: pg.Client;
-
+let db: MigrationDatabase;
 beforeEach(async () => {
-  db = await createTestDatabase();
-  orm = await MikroORM.init(ormConfig(db.url, { logger: () => undefined }));
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  db = await openMigrationDatabase();
 });
-
-afterEach(async () => {
-  await client.end();
-  await orm.close();
-  await db.drop();
-});
-
-async function one<T>(sql: string, params: unknown[] = []): Promise<T> {
-  const { rows } = await client.query(sql, params);
-  return rows[0] as T;
-}
+afterEach(() => db.close());
 
 describe('the offer-in-the-event-stream migration', () => {
   it('backfills each existing change with the offer right after and right before it', async () => {
+    const { orm, client } = db;
     await orm.getMigrator().up({ to: BEFORE });
     const pending = await orm.getMigrator().getPendingMigrations();
     expect(pending[0]?.name).toBe(OFFER_IN_STREAM);
     expect(migrationsList.map((m) => m.name)).toContain(OFFER_IN_STREAM);
 
-    const styleId = (await one<{ id: string }>('select id from conversation_styles order by name limit 1'))
-      .id;
-    const channel = await one<{ id: string }>(
-      `insert into channels (id, kind, name, style_id, required_skills, created_at, updated_at)
-       values (gen_random_uuid(), 'WEB_WIDGET', 'Web', $1, '{}', now(), now()) returning id`,
-      [styleId],
-    );
-    const [x, y] = await Promise.all(
-      ['x', 'y'].map(
-        async (name) =>
-          (
-            await one<{ id: string }>(
-              `insert into agents (id, name, email, skills, created_at, updated_at)
-               values (gen_random_uuid(), $1, $2, '{}', now(), now()) returning id`,
-              [name, `${name}@example.com`],
-            )
-          ).id,
-      ),
-    );
+    const styleId = await db.styleId();
+    const channelId = await db.channel('Web', styleId);
+    const [x, y] = await Promise.all(['x', 'y'].map((name) => db.agent(name)));
     // Tickets as they stand at the end of their history below (t2's offer to y still open).
     const ticket = async (
       n: number,
@@ -71,19 +37,8 @@ describe('the offer-in-the-event-stream migration', () => {
       assigneeId: string | null,
       offeredToId: string | null,
     ) => {
-      const user = await one<{ id: string }>(
-        `insert into end_users (id, channel_id, external_id, created_at)
-         values (gen_random_uuid(), $1, $2, now()) returning id`,
-        [channel.id, `user-${n}`],
-      );
-      return (
-        await one<{ id: string }>(
-          `insert into tickets (id, status, channel_id, style_id, requester_id, assignee_id, offered_to_id,
-             required_skills, created_at, updated_at, waiting_since)
-           values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, '{}', now(), now(), now()) returning id`,
-          [status, channel.id, styleId, user.id, assigneeId, offeredToId],
-        )
-      ).id;
+      const requesterId = await db.endUser(channelId, `user-${n}`);
+      return db.ticket({ status, channelId, styleId, requesterId, assigneeId, offeredToId });
     };
     const t1 = await ticket(1, 'OPEN', y!, null);
     const t2 = await ticket(2, 'NEW', null, y!);

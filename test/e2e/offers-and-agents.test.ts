@@ -282,7 +282,7 @@ describe('agentChanged', () => {
     expect(live.errors).toEqual([]);
   });
 
-  it('an agent may watch every agent: it hears of another agent’s changes', async () => {
+  it('an agent may watch every agent: it hears of another agent’s changes, a rename included', async () => {
     const {
       agents: [ada, bo],
     } = await desk([{ status: 'OFFLINE' }, { status: 'OFFLINE' }]);
@@ -291,6 +291,10 @@ describe('agentChanged', () => {
     await t.client.ok(UpdateAgentDocument, { id: bo!.id, input: { capacity: 7 } }, t.adminToken);
     await lastFrameIsCurrent(live, bo!.id);
     expect(framesOf(live, bo!.id).at(-1)).toMatchObject({ capacity: 7 });
+    // A console showing names follows a rename too.
+    await t.client.ok(UpdateAgentDocument, { id: bo!.id, input: { name: 'Bo Renamed' } }, t.adminToken);
+    await lastFrameIsCurrent(live, bo!.id);
+    expect(framesOf(live, bo!.id).at(-1)).toMatchObject({ name: 'Bo Renamed', capacity: 7 });
   });
 
   it('refuses: another agent alone (FORBIDDEN), integrations (FORBIDDEN), an unknown or malformed id (NOT_FOUND), no token (4401); changes nothing', async () => {

@@ -8,8 +8,8 @@ import { RetryLink } from '@apollo/client/link/retry';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { relayStylePagination } from '@apollo/client/utilities';
 import { OperationTypeNode } from 'graphql';
-import { createClient, type Client as WsClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client as WsClient } from 'graphql-ws';
+import { signedInSocket } from './client-harness';
 
 loadDevMessages();
 loadErrorMessages();
@@ -45,11 +45,7 @@ export function createApolloConsole(options: {
   clientAwareness?: { name: string; version: string };
 }): ApolloConsole {
   const authorization = `Bearer ${options.token}`;
-  const ws = createClient({
-    url: options.wsUrl,
-    webSocketImpl: WebSocket, // Node 20 has no global WebSocket; a browser needs none
-    connectionParams: { authorization },
-  });
+  const ws = signedInSocket(options.wsUrl, authorization);
   const http = ApolloLink.from([
     new RetryLink(),
     new HttpLink({ uri: options.httpUrl, headers: { authorization }, fetch: options.fetch }),

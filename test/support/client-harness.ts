@@ -1,13 +1,29 @@
 import type { IncomingHttpHeaders, Server } from 'node:http';
+import { createClient, type Client as WsClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import type { Clock } from '../../src/domain/clock';
+import { createChannel } from './fixtures';
 import type { TestApp } from './test-app';
 import { waitForSubscribers } from './ws-client';
 
 /**
  * What the frontend-client suites (test/e2e/clients) need around Apollo Client and urql, which are
- * used as a frontend team sets them up: a view of the requests the server received, a wait for a
- * condition, a subscription known to be live, and a network that loses one response.
+ * used as a frontend team sets them up: their graphql-ws socket, a view of the requests the server
+ * received, a wait for a condition, a subscription known to be live, a network that loses one
+ * response, and the fixtures and server-side reads both suites share.
  */
+
+/**
+ * The graphql-ws client both set-ups subscribe through (README "Using Parley from Apollo Client and
+ * urql"), signed in with the token in connectionParams.
+ */
+export function signedInSocket(wsUrl: string, authorization: string): WsClient {
+  return createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket, // Node 20 has no global WebSocket; a browser needs none
+    connectionParams: { authorization },
+  });
+}
 
 /** Long enough for a slow, loaded machine; the condition usually holds within milliseconds. */
 const WAIT_MS = 20_000;
@@ -96,4 +112,23 @@ export class LosingNetwork {
 function operationNameOf(init: RequestInit | undefined): string | undefined {
   if (typeof init?.body !== 'string') return undefined;
   return (JSON.parse(init.body) as { operationName?: string }).operationName;
+}
+
+/** A channel whose tickets routing leaves alone (no agent has its skill): the admin places them. */
+export const adminsChannel = (t: TestApp<Clock>) =>
+  createChannel(t, 'SOCIAL_MESSAGING', { requiredSkills: [`nobody-${process.pid}`] });
+
+/** The ticket's messages as the server holds them, read by the admin. */
+export async function serverMessages(t: TestApp<Clock>, ticketId: string) {
+  const res = await t.client.raw<{
+    ticket: { messages: { edges: { node: { id: string; clientMessageId: string | null } }[] } };
+  }>(
+    {
+      query: `query($id: ID!) { ticket(id: $id) { messages(first: 50) { edges { node { id clientMessageId } } } } }`,
+      variables: { id: ticketId },
+    },
+    `Bearer ${t.adminToken}`,
+  );
+  if (res.errors?.length) throw new Error(JSON.stringify(res.errors));
+  return res.data!.ticket.messages.edges.map((e) => e.node);
 }

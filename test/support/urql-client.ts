@@ -1,6 +1,6 @@
 import { cacheExchange, Client, fetchExchange, subscriptionExchange } from '@urql/core';
-import { createClient, type Client as WsClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client as WsClient } from 'graphql-ws';
+import { signedInSocket } from './client-harness';
 
 export interface UrqlConsole {
   client: Client;
@@ -21,11 +21,7 @@ export function createUrqlConsole(options: {
   fetch?: typeof fetch;
 }): UrqlConsole {
   const authorization = `Bearer ${options.token}`;
-  const ws = createClient({
-    url: options.wsUrl,
-    webSocketImpl: WebSocket, // Node 20 has no global WebSocket; a browser needs none
-    connectionParams: { authorization },
-  });
+  const ws = signedInSocket(options.wsUrl, authorization);
   const client = new Client({
     url: options.httpUrl,
     fetch: options.fetch,

@@ -17,7 +17,7 @@ export type AfterCommitEffect =
       readonly agentId: string;
       readonly at: Date;
     }
-  /** An agent's status, capacity or skills changed: queue figures depend on them. */
+  /** An agent's status, capacity, skills or name changed: agentChanged and the queue figures follow. */
   | { readonly type: 'AGENT_CHANGED'; readonly agentId: string }
   /** The balance may have changed (a ticket waits, capacity was freed): run routing. */
   | { readonly type: 'ROUTE' };

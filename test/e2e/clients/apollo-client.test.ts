@@ -1,15 +1,28 @@
 import { createApolloConsole, type ApolloConsole } from '../../support/apollo-client';
-import {
-  gql,
-  type ApolloClient,
-  type NormalizedCacheObject,
-  type Reference,
-  type TypedDocumentNode,
-} from '@apollo/client';
+import type { ApolloClient, NormalizedCacheObject, Reference } from '@apollo/client';
 import request from 'supertest';
+import {
+  ASSIGNMENTS,
+  LIST_CHANGES,
+  ME,
+  SEND_MESSAGE,
+  THREAD,
+  TICKET_LIST,
+  UPDATE_STATUS,
+  type Change,
+  type ThreadMessage,
+  type TicketFilter,
+} from '../../support/client-documents';
 import { assign, createAgent, createChannel, receive } from '../../support/fixtures';
 import { startTestApp, type TestApp } from '../../support/test-app';
-import { eventually, LosingNetwork, recordRequests, whenLive } from '../../support/client-harness';
+import {
+  adminsChannel,
+  eventually,
+  LosingNetwork,
+  recordRequests,
+  serverMessages,
+  whenLive,
+} from '../../support/client-harness';
 
 /**
  * Parley driven by Apollo Client 4 as a frontend team sets it up (test/support/apollo-client.ts,
@@ -46,194 +59,6 @@ function open(
   consoles.push(opened);
   return opened;
 }
-
-/** A channel whose tickets routing leaves alone (no agent has its skill): the admin places them. */
-const adminsChannel = () =>
-  createChannel(t, 'SOCIAL_MESSAGING', { requiredSkills: [`nobody-${process.pid}`] });
-
-interface TicketFilter {
-  assigneeId?: string;
-  offeredToId?: string;
-  statuses?: string[];
-  channelId?: string;
-}
-interface TicketRow {
-  id: string;
-  status: string;
-  assignee: { id: string; name: string } | null;
-  offeredTo: { id: string } | null;
-  metrics: { firstReplySeconds: number | null };
-}
-interface TicketList {
-  tickets: {
-    edges: { cursor: string; node: TicketRow }[];
-    pageInfo: { endCursor: string | null; hasNextPage: boolean };
-  };
-}
-interface Change {
-  cursor: string;
-  kind: string;
-  previousStatus: string | null;
-  previousAssignee: { id: string } | null;
-  ticket: {
-    id: string;
-    status: string;
-    assignee: { id: string; name: string } | null;
-    offeredTo: { id: string } | null;
-  };
-}
-interface ThreadMessage {
-  id: string;
-  sequence: number;
-  authorType: string;
-  body: string;
-  clientMessageId: string | null;
-}
-interface Thread {
-  ticket: {
-    id: string;
-    status: string;
-    metrics: { firstReplySeconds: number | null; handleSeconds: number };
-    messages: {
-      edges: { node: ThreadMessage }[];
-      pageInfo: { endCursor: string | null; hasNextPage: boolean };
-    };
-  } | null;
-}
-
-const ME: TypedDocumentNode<{ me: { id: string; name: string } | null }, Record<string, never>> = gql`
-  query Me {
-    me {
-      id
-      name
-    }
-  }
-`;
-
-const TICKET_LIST: TypedDocumentNode<TicketList, { filter: TicketFilter; first?: number; after?: string }> =
-  gql`
-    query TicketList($filter: TicketFilter!, $first: Int = 50, $after: String) {
-      tickets(filter: $filter, first: $first, after: $after) {
-        edges {
-          cursor
-          node {
-            id
-            status
-            assignee {
-              id
-              name
-            }
-            offeredTo {
-              id
-            }
-            metrics {
-              firstReplySeconds
-            }
-          }
-        }
-        pageInfo {
-          endCursor
-          hasNextPage
-        }
-      }
-    }
-  `;
-
-const CHANGE_FIELDS = gql`
-  fragment ChangeFields on TicketChange {
-    cursor
-    kind
-    previousStatus
-    previousAssignee {
-      id
-    }
-    ticket {
-      id
-      status
-      assignee {
-        id
-        name
-      }
-      offeredTo {
-        id
-      }
-    }
-  }
-`;
-
-const LIST_CHANGES: TypedDocumentNode<{ ticketChanged: Change }, { filter: TicketFilter }> = gql`
-  subscription ListChanges($filter: TicketFilter!) {
-    ticketChanged(filter: $filter) {
-      ...ChangeFields
-    }
-  }
-  ${CHANGE_FIELDS}
-`;
-
-const ASSIGNMENTS: TypedDocumentNode<{ assignments: Change }, { agentId: string; after?: string | null }> =
-  gql`
-    subscription Desk($agentId: ID!, $after: String) {
-      assignments(agentId: $agentId, after: $after) {
-        ...ChangeFields
-      }
-    }
-    ${CHANGE_FIELDS}
-  `;
-
-const UPDATE_STATUS: TypedDocumentNode<
-  { updateTicketStatus: { id: string; status: string } },
-  { ticketId: string; status: string }
-> = gql`
-  mutation UpdateStatus($ticketId: ID!, $status: TicketStatus!) {
-    updateTicketStatus(ticketId: $ticketId, status: $status) {
-      id
-      status
-    }
-  }
-`;
-
-const THREAD: TypedDocumentNode<Thread, { id: string; first?: number; after?: string }> = gql`
-  query Thread($id: ID!, $first: Int = 50, $after: String) {
-    ticket(id: $id) {
-      id
-      status
-      metrics {
-        firstReplySeconds
-        handleSeconds
-      }
-      messages(first: $first, after: $after) {
-        edges {
-          node {
-            id
-            sequence
-            authorType
-            body
-            clientMessageId
-          }
-        }
-        pageInfo {
-          endCursor
-          hasNextPage
-        }
-      }
-    }
-  }
-`;
-
-const SEND_MESSAGE: TypedDocumentNode<
-  { sendMessage: ThreadMessage },
-  { ticketId: string; body: string; clientMessageId: string }
-> = gql`
-  mutation SendMessage($ticketId: ID!, $body: String!, $clientMessageId: String) {
-    sendMessage(ticketId: $ticketId, body: $body, clientMessageId: $clientMessageId) {
-      id
-      sequence
-      authorType
-      body
-      clientMessageId
-    }
-  }
-`;
 
 const matches = (filter: TicketFilter, status: string | null, assigneeId: string | null | undefined) =>
   (filter.statuses === undefined || (status !== null && filter.statuses.includes(status))) &&
@@ -284,7 +109,7 @@ const ticketInCache = (client: ApolloClient, id: string) =>
 
 describe('an agent’s console on Apollo Client', () => {
   it('inbox: a ticket reassigned away leaves it, one given to the agent enters it', async () => {
-    const channel = await adminsChannel();
+    const channel = await adminsChannel(t);
     const ada = await createAgent(t, { status: 'OFFLINE' });
     const bo = await createAgent(t, { status: 'OFFLINE' });
     const first = (await receive(t, channel, 'apollo-inbox-1', 'hello')).ticket.id;
@@ -315,7 +140,7 @@ describe('an agent’s console on Apollo Client', () => {
   });
 
   it('a statuses: [OPEN] view drops a ticket moved OPEN → PENDING and takes it back on PENDING → OPEN', async () => {
-    const channel = await adminsChannel();
+    const channel = await adminsChannel(t);
     const ada = await createAgent(t, { status: 'OFFLINE' });
     const ticket = (await receive(t, channel, 'apollo-open-1', 'hello')).ticket.id;
     const other = (await receive(t, channel, 'apollo-open-2', 'hello')).ticket.id;
@@ -392,7 +217,7 @@ describe('an agent’s console on Apollo Client', () => {
   });
 
   it('a sendMessage whose answer is lost is retried with its clientMessageId: one message, on the server and in the cache', async () => {
-    const channel = await adminsChannel();
+    const channel = await adminsChannel(t);
     const ada = await createAgent(t, { status: 'OFFLINE' });
     const ticketId = (await receive(t, channel, 'apollo-send-1', 'where is my parcel?')).ticket.id;
     await assign(t, ticketId, ada.id);
@@ -457,14 +282,14 @@ describe('an agent’s console on Apollo Client', () => {
         [`pending:${clientMessageId}`, clientMessageId],
       ]),
     );
-    expect(await serverMessages(ticketId)).toHaveLength(2);
+    expect(await serverMessages(t, ticketId)).toHaveLength(2);
 
     network.release();
     const { data } = await sent;
     expect(network.attempts).toBe(2);
-    const [, stored] = await serverMessages(ticketId);
+    const [, stored] = await serverMessages(t, ticketId);
     expect(data!.sendMessage).toMatchObject({ id: stored!.id, clientMessageId, body });
-    expect(await serverMessages(ticketId)).toHaveLength(2);
+    expect(await serverMessages(t, ticketId)).toHaveLength(2);
 
     // The optimistic message was replaced by the server's, once.
     await eventually(() =>
@@ -494,7 +319,7 @@ describe('an agent’s console on Apollo Client', () => {
 
 describe('Apollo Client’s requests', () => {
   it('page a ticket list and a thread with fetchMore, into the same cached lists', async () => {
-    const channel = await adminsChannel();
+    const channel = await adminsChannel(t);
     const ada = await createAgent(t, { status: 'OFFLINE' });
     const tickets: string[] = [];
     for (const n of [1, 2, 3]) {
@@ -590,18 +415,3 @@ describe('Apollo Client’s requests', () => {
     expect(error.message).toMatch(/4401/);
   });
 });
-
-/** The ticket's messages as the server holds them, read by the admin. */
-async function serverMessages(ticketId: string) {
-  const res = await t.client.raw<{
-    ticket: { messages: { edges: { node: { id: string; clientMessageId: string | null } }[] } };
-  }>(
-    {
-      query: `query($id: ID!) { ticket(id: $id) { messages(first: 50) { edges { node { id clientMessageId } } } } }`,
-      variables: { id: ticketId },
-    },
-    `Bearer ${t.adminToken}`,
-  );
-  if (res.errors?.length) throw new Error(JSON.stringify(res.errors));
-  return res.data!.ticket.messages.edges.map((e) => e.node);
-}

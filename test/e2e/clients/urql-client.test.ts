@@ -1,15 +1,25 @@
-import {
-  gql,
-  type AnyVariables,
-  type OperationResult,
-  type OperationResultSource,
-  type TypedDocumentNode,
-} from '@urql/core';
+import type { AnyVariables, OperationResult, OperationResultSource, TypedDocumentNode } from '@urql/core';
 import { UpdateTicketStatusDocument } from '../../generated/operations';
+import {
+  ASSIGNMENTS,
+  LIST_CHANGES,
+  ME,
+  SEND_MESSAGE,
+  THREAD,
+  TICKET_LIST,
+  type TicketList,
+} from '../../support/client-documents';
 import { createUrqlConsole, type UrqlConsole } from '../../support/urql-client';
 import { assign, createAgent, createChannel, receive } from '../../support/fixtures';
 import { startTestApp, type TestApp } from '../../support/test-app';
-import { eventually, LosingNetwork, recordRequests, whenLive } from '../../support/client-harness';
+import {
+  adminsChannel,
+  eventually,
+  LosingNetwork,
+  recordRequests,
+  serverMessages,
+  whenLive,
+} from '../../support/client-harness';
 
 /**
  * Parley driven by urql with its defaults (test/support/urql-client.ts, README "Using Parley from
@@ -34,132 +44,6 @@ function open(token: string, options: { fetch?: typeof fetch } = {}) {
   consoles.push(opened);
   return opened;
 }
-
-/** A channel whose tickets routing leaves alone (no agent has its skill): the admin places them. */
-const adminsChannel = () =>
-  createChannel(t, 'SOCIAL_MESSAGING', { requiredSkills: [`nobody-${process.pid}`] });
-
-interface TicketFilter {
-  assigneeId?: string;
-  offeredToId?: string;
-  statuses?: string[];
-  channelId?: string;
-}
-interface TicketList {
-  tickets: {
-    edges: { cursor: string; node: { id: string; status: string; offeredTo: { id: string } | null } }[];
-  };
-}
-interface Change {
-  cursor: string;
-  kind: string;
-  previousStatus: string | null;
-  previousAssignee: { id: string } | null;
-  ticket: { id: string; status: string; assignee: { id: string } | null };
-}
-interface ThreadMessage {
-  id: string;
-  sequence: number;
-  body: string;
-  clientMessageId: string | null;
-}
-
-const ME: TypedDocumentNode<{ me: { id: string } | null }, Record<string, never>> = gql`
-  query Me {
-    me {
-      id
-    }
-  }
-`;
-
-const TICKET_LIST: TypedDocumentNode<TicketList, { filter: TicketFilter }> = gql`
-  query TicketList($filter: TicketFilter!) {
-    tickets(filter: $filter, first: 50) {
-      edges {
-        cursor
-        node {
-          id
-          status
-          offeredTo {
-            id
-          }
-        }
-      }
-    }
-  }
-`;
-
-const CHANGE_FIELDS = gql`
-  fragment ChangeFields on TicketChange {
-    cursor
-    kind
-    previousStatus
-    previousAssignee {
-      id
-    }
-    ticket {
-      id
-      status
-      assignee {
-        id
-      }
-    }
-  }
-`;
-
-const LIST_CHANGES: TypedDocumentNode<{ ticketChanged: Change }, { filter: TicketFilter }> = gql`
-  subscription ListChanges($filter: TicketFilter!) {
-    ticketChanged(filter: $filter) {
-      ...ChangeFields
-    }
-  }
-  ${CHANGE_FIELDS}
-`;
-
-const ASSIGNMENTS: TypedDocumentNode<{ assignments: Change }, { agentId: string; after?: string | null }> =
-  gql`
-    subscription Desk($agentId: ID!, $after: String) {
-      assignments(agentId: $agentId, after: $after) {
-        ...ChangeFields
-      }
-    }
-    ${CHANGE_FIELDS}
-  `;
-
-const THREAD: TypedDocumentNode<
-  { ticket: { id: string; messages: { edges: { node: ThreadMessage }[] } } | null },
-  { id: string }
-> = gql`
-  query Thread($id: ID!) {
-    ticket(id: $id) {
-      id
-      messages(first: 50) {
-        edges {
-          node {
-            id
-            sequence
-            body
-            clientMessageId
-          }
-        }
-      }
-    }
-  }
-`;
-
-const SEND_MESSAGE: TypedDocumentNode<
-  { sendMessage: ThreadMessage },
-  { ticketId: string; body: string; clientMessageId: string }
-> = gql`
-  mutation SendMessage($ticketId: ID!, $body: String!, $clientMessageId: String) {
-    sendMessage(ticketId: $ticketId, body: $body, clientMessageId: $clientMessageId) {
-      id
-      sequence
-      body
-      clientMessageId
-    }
-  }
-`;
 
 /** Every result a query or subscription has delivered, in order. */
 function collect<Data, Variables extends AnyVariables>(
@@ -190,7 +74,7 @@ const sorted = (...ids: string[]) => [...ids].sort();
 
 describe('an agent’s console on urql', () => {
   it('inbox: a ticket reassigned away leaves it, one given to the agent enters it', async () => {
-    const channel = await adminsChannel();
+    const channel = await adminsChannel(t);
     const ada = await createAgent(t, { status: 'OFFLINE' });
     const bo = await createAgent(t, { status: 'OFFLINE' });
     const first = (await receive(t, channel, 'urql-inbox-1', 'hello')).ticket.id;
@@ -231,7 +115,7 @@ describe('an agent’s console on urql', () => {
   });
 
   it('a statuses: [OPEN] view drops a ticket moved OPEN → PENDING and takes it back on PENDING → OPEN', async () => {
-    const channel = await adminsChannel();
+    const channel = await adminsChannel(t);
     const ada = await createAgent(t, { status: 'OFFLINE' });
     const ticket = (await receive(t, channel, 'urql-open-1', 'hello')).ticket.id;
     const other = (await receive(t, channel, 'urql-open-2', 'hello')).ticket.id;
@@ -302,7 +186,7 @@ describe('an agent’s console on urql', () => {
   });
 
   it('a sendMessage whose answer is lost, sent again with the same clientMessageId: one message', async () => {
-    const channel = await adminsChannel();
+    const channel = await adminsChannel(t);
     const ada = await createAgent(t, { status: 'OFFLINE' });
     const ticketId = (await receive(t, channel, 'urql-send-1', 'where is my parcel?')).ticket.id;
     await assign(t, ticketId, ada.id);
@@ -324,7 +208,7 @@ describe('an agent’s console on urql', () => {
     };
     const firstAttempt = client.mutation(SEND_MESSAGE, variables).toPromise();
     await network.answerLost;
-    expect(await serverMessages(ticketId)).toHaveLength(2);
+    expect(await serverMessages(t, ticketId)).toHaveLength(2);
     network.release();
     const lost = await firstAttempt;
     expect(lost.error?.networkError).toBeInstanceOf(TypeError);
@@ -332,7 +216,7 @@ describe('an agent’s console on urql', () => {
     // The app sends it again, the same variables.
     const retried = await client.mutation(SEND_MESSAGE, variables).toPromise();
     expect(retried.error).toBeUndefined();
-    const stored = await serverMessages(ticketId);
+    const stored = await serverMessages(t, ticketId);
     expect(stored).toHaveLength(2);
     expect(retried.data!.sendMessage).toMatchObject({
       id: stored[1]!.id,
@@ -385,18 +269,3 @@ describe('urql’s requests', () => {
     refused.stop();
   });
 });
-
-/** The ticket's messages as the server holds them, read by the admin. */
-async function serverMessages(ticketId: string) {
-  const res = await t.client.raw<{
-    ticket: { messages: { edges: { node: { id: string; clientMessageId: string | null } }[] } };
-  }>(
-    {
-      query: `query($id: ID!) { ticket(id: $id) { messages(first: 50) { edges { node { id clientMessageId } } } } }`,
-      variables: { id: ticketId },
-    },
-    `Bearer ${t.adminToken}`,
-  );
-  if (res.errors?.length) throw new Error(JSON.stringify(res.errors));
-  return res.data!.ticket.messages.edges.map((e) => e.node);
-}
