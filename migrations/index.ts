@@ -7,6 +7,7 @@ import { Migration20261201100000_event_stream } from './Migration20261201100000_
 import { Migration20261201200000_change_previous_state } from './Migration20261201200000_change_previous_state';
 import { Migration20261201300000_offer_in_event_stream } from './Migration20261201300000_offer_in_event_stream';
 import { Migration20261201310000_client_message_id } from './Migration20261201310000_client_message_id';
+import { Migration20261201400000_webhooks } from './Migration20261201400000_webhooks';
 
 /** Every migration, in order. Add new ones here too: the ORM is given this list, not a folder glob. */
 export const migrationsList: MigrationObject[] = [
@@ -24,4 +25,5 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261201300000_offer_in_event_stream,
   },
   { name: 'Migration20261201310000_client_message_id', class: Migration20261201310000_client_message_id },
+  { name: 'Migration20261201400000_webhooks', class: Migration20261201400000_webhooks },
 ];

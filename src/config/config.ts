@@ -26,6 +26,23 @@ export interface Config {
   limits: Limits;
   /** Deadlines on the serving database pool (db/orm.config.ts). */
   databaseTimeouts: DatabaseTimeouts;
+  webhooks: WebhookConfig;
+}
+
+/** Outbound webhooks (docs/domain.md "Outbound delivery to partners"). */
+export interface WebhookConfig {
+  /** A delivery not answered 2xx within this is failed and retried. */
+  timeoutMs: number;
+  /** The first retry's delay; each later one doubles, with jitter, to at most an hour. */
+  retryBaseMs: number;
+  /** Attempts in all, the first included; then the delivery has GAVE_UP. */
+  maxAttempts: number;
+  /** Delivered deliveries older than this are pruned from the log. */
+  retentionDays: number;
+  /** Refuse loopback, private, link-local and other non-public targets (production default). */
+  blockPrivateAddresses: boolean;
+  /** Host names or IP addresses allowed even when private targets are refused (lowercase). */
+  allowedHosts: string[];
 }
 
 export class ConfigError extends Error {
@@ -179,6 +196,31 @@ function parseOrigins(env: Env, fallback: string[]): string[] {
   return origins;
 }
 
+function parseHostList(env: Env, name: string): string[] {
+  const raw = optional(env, name);
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((h) =>
+      h
+        .trim()
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1'),
+    )
+    .filter((h) => h !== '');
+}
+
+function loadWebhookConfig(env: Env, production: boolean): WebhookConfig {
+  return {
+    timeoutMs: parseCount(env, 'PARLEY_WEBHOOK_TIMEOUT_MS', 10_000),
+    retryBaseMs: parseCount(env, 'PARLEY_WEBHOOK_RETRY_BASE_MS', 10_000),
+    maxAttempts: parseCount(env, 'PARLEY_WEBHOOK_MAX_ATTEMPTS', 15),
+    retentionDays: parseCount(env, 'PARLEY_WEBHOOK_RETENTION_DAYS', 30),
+    blockPrivateAddresses: parseBoolean(env, 'PARLEY_WEBHOOK_BLOCK_PRIVATE', production),
+    allowedHosts: parseHostList(env, 'PARLEY_WEBHOOK_ALLOWED_HOSTS'),
+  };
+}
+
 function loadLimits(env: Env, production: boolean): Limits {
   const d = defaultLimits(production);
   return {
@@ -265,5 +307,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         DEFAULT_DATABASE_TIMEOUTS.connectTimeoutMs,
       ),
     },
+    webhooks: loadWebhookConfig(env, production),
   };
 }

@@ -7,6 +7,8 @@ import { MessageEntity } from './message.entity';
 import { RoutingSettingsEntity } from './routing-settings.entity';
 import { TicketEventEntity } from './ticket-event.entity';
 import { TicketEntity } from './ticket.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 
 export const entities = [
   AgentEntity,
@@ -18,4 +20,6 @@ export const entities = [
   RoutingSettingsEntity,
   TicketEntity,
   TicketEventEntity,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
 ];
