@@ -14,7 +14,9 @@ import {
   CreateAgentDocument,
   CreateChannelDocument,
   CreateConversationStyleDocument,
+  CreateWebhookEndpointDocument,
   DeclineTicketDocument,
+  DeleteWebhookEndpointDocument,
   MeDocument,
   MessageAddedDocument,
   NodeByIdDocument,
@@ -23,9 +25,11 @@ import {
   QueueStatsDocument,
   ReassignTicketDocument,
   ReceiveMessageDocument,
+  RedeliverWebhookDocument,
   RevokeTokenDocument,
   RotateAgentTokenDocument,
   RotateChannelTokenDocument,
+  RotateWebhookSecretDocument,
   RoutingPreviewDocument,
   RoutingSettingsDocument,
   SendMessageDocument,
@@ -43,8 +47,12 @@ import {
   UpdateAgentDocument,
   UpdateChannelDocument,
   UpdateConversationStyleDocument,
+  UpdateMessageDeliveryDocument,
   UpdateRoutingSettingsDocument,
   UpdateTicketStatusDocument,
+  UpdateWebhookEndpointDocument,
+  WebhookDeliveriesDocument,
+  WebhookEndpointsDocument,
   type TicketChangesQuery,
 } from '../generated/operations';
 import { assign, createAgent, createChannel, receive, styleId as styleOfKind } from '../support/fixtures';
@@ -109,7 +117,15 @@ const f = {
   toDeclineId: '',
   /** The cursor of the first change in the log (the fixture ticket's CREATED): subscriptions replay from it. */
   firstCursor: '',
+  /**
+   * A webhook endpoint of `channelId` (disabled until the webhook cases, at the end: the delivery
+   * engine moves an enabled endpoint's position after every change), and a delivery in its log.
+   */
+  webhookId: '',
+  webhookDeliveryId: '',
 };
+/** The endpoints the createWebhookEndpoint case made, by caller: deleteWebhookEndpoint deletes them. */
+const createdWebhooks: Partial<Record<Caller, string>> = {};
 let seq = 0;
 const unique = () => ++seq;
 /** The assignee's message with clientMessageId 'matrix-reply'. */
@@ -124,6 +140,10 @@ beforeAll(async () => {
   db = await openDatabaseSnapshots(t.db.url);
   tokens.admin = t.adminToken;
   const admin = t.adminToken;
+
+  // No offer made during the run may expire during it: an expiry job falling due between a refused
+  // case's two snapshots would change agenda_jobs by itself.
+  await t.client.ok(UpdateRoutingSettingsDocument, { input: { offerTimeoutSeconds: 3_600 } }, t.adminToken);
 
   // OFFLINE for now: nothing is routed to anyone until the offers below.
   const agent = await createAgent(t, { name: 'Assignee', capacity: 5, status: 'OFFLINE' });
@@ -176,6 +196,24 @@ beforeAll(async () => {
   const { ticketChanges } = await t.client.ok(TicketChangesDocument, { first: 1 }, admin);
   expect(ticketChanges.edges[0]!.node).toMatchObject({ kind: 'CREATED', ticket: { id: f.ticketId } });
   f.firstCursor = ticketChanges.edges[0]!.cursor;
+
+  const { createWebhookEndpoint } = await t.client.ok(
+    CreateWebhookEndpointDocument,
+    { input: { url: 'http://127.0.0.1:9/matrix', channelId: f.channelId, kinds: ['OFFER_EXPIRED'] } },
+    admin,
+  );
+  f.webhookId = createWebhookEndpoint.endpoint.id;
+  await t.client.ok(UpdateWebhookEndpointDocument, { id: f.webhookId, input: { enabled: false } }, admin);
+  // As the engine would have left it: the fixture ticket's first change, given up.
+  const [delivery] = await db.query<{ id: string }>(
+    `insert into webhook_deliveries (id, endpoint_id, event_id, ticket_id, stream_xid, status, attempts,
+       last_attempt_at, response_status, last_error, created_at)
+     select gen_random_uuid(), '${f.webhookId}', e.id, e.ticket_id, e.stream_xid, 'GAVE_UP', 15, now(), 500,
+            'HTTP 500', now()
+       from ticket_events e where e.ticket_id = '${f.ticketId}' order by e.id limit 1
+     returning id::text`,
+  );
+  f.webhookDeliveryId = delivery!.id;
   await settle();
 });
 afterEach(async () => {
@@ -228,6 +266,8 @@ interface HttpCase<TData, TVariables> {
   refusedByState?: Partial<Record<Caller, string>>;
   /** For an allowed caller: what it must (and must not) see. */
   check?: (data: TData, caller: Caller) => void;
+  /** For an allowed caller of a mutation: waits for what it sets off by itself, before settle(). */
+  after?: () => Promise<void>;
   /** Other restricted fields the document exercises the same way as `field`. */
   covers?: readonly string[];
 }
@@ -349,6 +389,7 @@ const HTTP_CASES: AnyHttpCase[] = [
       ['channel', () => f.channelId, ['otherIntegration']],
       ['agent', () => f.agentId, ['integration', 'otherIntegration']],
       ['conversation style', () => f.styleId, []],
+      ['webhook endpoint', () => f.webhookId, ['agent', 'otherAgent', 'otherIntegration']],
     ] as const
   ).map(([what, id, hiddenFrom]) =>
     http(NodeByIdDocument)({
@@ -425,6 +466,21 @@ const HTTP_CASES: AnyHttpCase[] = [
       else expect(d.sendMessage.id).not.toBe(matrixReplyId);
     },
   }),
+  http(UpdateMessageDeliveryDocument)({
+    field: 'updateMessageDelivery',
+    // A receipt for the assignee's reply: its channel's integration reports DELIVERED, then the admin READ.
+    variables: (caller) => ({
+      input: { messageId: matrixReplyId, status: caller === 'admin' ? 'READ' : 'DELIVERED' },
+    }),
+    allowed: ['integration', 'admin'],
+    // Another channel's message does not exist for an integration; agents never report receipts.
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    check: (d, caller) =>
+      expect(d.updateMessageDelivery).toMatchObject({
+        id: matrixReplyId,
+        deliveryStatus: caller === 'admin' ? 'READ' : 'DELIVERED',
+      }),
+  }),
   http(UpdateTicketStatusDocument)({
     field: 'updateTicketStatus',
     // OPEN → PENDING, refused to the other agent then made by the assignee; PENDING → ON_HOLD by the admin.
@@ -500,7 +556,8 @@ const HTTP_CASES: AnyHttpCase[] = [
   }),
   http(UpdateRoutingSettingsDocument)({
     field: 'updateRoutingSettings',
-    variables: () => ({ input: { offerTimeoutSeconds: 10 + unique() } }),
+    // Long, so no offer made after it expires during the run (see beforeAll).
+    variables: () => ({ input: { offerTimeoutSeconds: 3_000 + unique() } }),
     allowed: ['admin'],
   }),
   http(RevokeTokenDocument)({
@@ -520,7 +577,115 @@ const HTTP_CASES: AnyHttpCase[] = [
     allowed: ['admin'],
     check: (d) => expect(d.rotateChannelToken.revokedTokens).toHaveLength(1),
   }),
+
+  // Webhook endpoints: admins any, an integration its own channel's (another's does not exist for
+  // it), agents none. Last, and the fixture endpoint enabled only among them (see f.webhookId).
+  http(WebhookEndpointsDocument)({
+    field: 'webhookEndpoints',
+    variables: () => ({}),
+    allowed: ['integration', 'otherIntegration', 'admin'],
+    check: (d, caller) => {
+      const ids = d.webhookEndpoints.map((e) => e.id);
+      if (caller === 'otherIntegration') expect(ids).toEqual([]);
+      else expect(ids).toContain(f.webhookId);
+      if (caller === 'integration')
+        expect(d.webhookEndpoints.every((e) => e.channel?.id === f.channelId)).toBe(true);
+    },
+  }),
+  http(WebhookDeliveriesDocument)({
+    field: 'webhookEndpoint',
+    covers: ['WebhookEndpoint.deliveries'],
+    variables: () => ({ id: f.webhookId }),
+    allowed: ['integration', 'admin'],
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    check: (d) =>
+      expect(d.webhookEndpoint?.deliveries.edges.map((e) => e.node.id)).toEqual([f.webhookDeliveryId]),
+  }),
+  http(UpdateWebhookEndpointDocument)({
+    field: 'updateWebhookEndpoint',
+    variables: () => ({ id: f.webhookId, input: { enabled: true } }),
+    allowed: ['integration', 'admin'],
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    check: (d) => expect(d.updateWebhookEndpoint).toMatchObject({ enabled: true, disabledReason: null }),
+    // Enabled again, it catches up on the changes made while it was disabled.
+    after: webhooksIdle,
+  }),
+  http(RotateWebhookSecretDocument)({
+    field: 'rotateWebhookSecret',
+    variables: () => ({ id: f.webhookId }),
+    allowed: ['integration', 'admin'],
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    check: (d) => expect(d.rotateWebhookSecret.secret).toMatch(/^whsec_/),
+  }),
+  http(RedeliverWebhookDocument)({
+    field: 'redeliverWebhook',
+    variables: () => ({ deliveryId: f.webhookDeliveryId }),
+    allowed: ['integration', 'admin'],
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    check: (d) => expect(d.redeliverWebhook).toMatchObject({ status: 'PENDING', attempts: 0 }),
+    // Due at once: the engine tries it (the port refuses), and it waits for a retry the test
+    // clock never reaches.
+    after: webhooksIdle,
+  }),
+  http(CreateWebhookEndpointDocument)({
+    field: 'createWebhookEndpoint',
+    // The fixture's channel for everyone but the admin (the other integration may not name it).
+    variables: (caller) => ({
+      input: {
+        url: `http://127.0.0.1:9/matrix-${unique()}`,
+        channelId: caller === 'admin' ? f.spareChannelId : f.channelId,
+        kinds: ['OFFER_EXPIRED'],
+      },
+    }),
+    allowed: ['integration', 'admin'],
+    check: (d, caller) => {
+      expect(d.createWebhookEndpoint.endpoint.channel?.id).toBe(
+        caller === 'admin' ? f.spareChannelId : f.channelId,
+      );
+      createdWebhooks[caller] = d.createWebhookEndpoint.endpoint.id;
+    },
+  }),
+  http(DeleteWebhookEndpointDocument)({
+    field: 'deleteWebhookEndpoint',
+    variables: (caller) => ({ id: createdWebhooks[caller === 'admin' ? 'admin' : 'integration']! }),
+    allowed: ['integration', 'admin'],
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    check: (d, caller) => expect(d.deleteWebhookEndpoint).toBe(createdWebhooks[caller]),
+  }),
+  http(UpdateWebhookEndpointDocument)({
+    field: 'updateWebhookEndpoint (disable)',
+    variables: () => ({ id: f.webhookId, input: { enabled: false } }),
+    allowed: ['integration', 'admin'],
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    // Disabled by the integration first; the admin's disable keeps that reason.
+    check: (d) =>
+      expect(d.updateWebhookEndpoint).toMatchObject({
+        enabled: false,
+        disabledReason: 'disabled by integration',
+      }),
+  }),
 ];
+
+/**
+ * Waits until the delivery engine has nothing to do by itself: every enabled endpoint has reached
+ * the last change, and no delivery is due and unattempted or in flight (the ones it tried wait for
+ * a retry that the test clock never reaches).
+ */
+async function webhooksIdle(): Promise<void> {
+  const deadline = performance.now() + 10_000;
+  for (;;) {
+    const [row] = await db.query<{ n: number }>(
+      `select (select count(*)::int from webhook_deliveries
+                where status = 'PENDING' and (attempts = 0 or lease_owner is not null))
+            + (select count(*)::int from webhook_endpoints w
+                where w.enabled and (w.stream_xid, w.stream_id) <
+                  (select e.stream_xid, e.id from ticket_events e order by e.stream_xid desc, e.id desc limit 1)) as n`,
+    );
+    if (row?.n === 0) return;
+    if (performance.now() > deadline) throw new Error('the webhook delivery engine did not settle');
+    await sleep(25);
+  }
+}
 
 const isMutation = (document: DocumentNode) => getOperationAST(document)?.operation === 'mutation';
 
@@ -535,7 +700,10 @@ describe('who may do what (docs/domain.md): every query and mutation, over HTTP'
       expect(res.errors).toBeUndefined();
       expect(res.data).toBeTruthy();
       c.check?.(res.data, caller);
-      if (isMutation(c.document)) await settle();
+      if (isMutation(c.document)) {
+        await c.after?.();
+        await settle();
+      }
       return;
     }
     const expected = SIGNED_OUT.has(caller) ? 'UNAUTHENTICATED' : (c.refusedByState?.[caller] ?? 'FORBIDDEN');
