@@ -7,6 +7,14 @@ const CWD = '/srv/parley';
 const load = (env: Record<string, string>) => loadConfig(env, CWD);
 const GOOD_TOKEN = 'x'.repeat(32);
 
+const WEBHOOK_DEFAULTS = {
+  timeoutMs: 10_000,
+  retryBaseMs: 10_000,
+  maxAttempts: 15,
+  retentionDays: 30,
+  allowedHosts: [],
+};
+
 describe('loadConfig', () => {
   it('has defaults for development', () => {
     expect(load({})).toEqual({
@@ -23,6 +31,7 @@ describe('loadConfig', () => {
       introspection: true,
       limits: defaultLimits(false),
       databaseTimeouts: DEFAULT_DATABASE_TIMEOUTS,
+      webhooks: { ...WEBHOOK_DEFAULTS, blockPrivateAddresses: false },
     });
   });
 
@@ -55,7 +64,34 @@ describe('loadConfig', () => {
       introspection: true,
       limits: defaultLimits(true),
       databaseTimeouts: DEFAULT_DATABASE_TIMEOUTS,
+      webhooks: { ...WEBHOOK_DEFAULTS, blockPrivateAddresses: true },
     });
+  });
+
+  it('reads the webhook settings: private targets blocked by default in production only', () => {
+    expect(load({ NODE_ENV: 'production', ADMIN_TOKEN: GOOD_TOKEN }).webhooks.blockPrivateAddresses).toBe(
+      true,
+    );
+    expect(
+      load({
+        PARLEY_WEBHOOK_TIMEOUT_MS: '2500',
+        PARLEY_WEBHOOK_RETRY_BASE_MS: '100',
+        PARLEY_WEBHOOK_MAX_ATTEMPTS: '3',
+        PARLEY_WEBHOOK_RETENTION_DAYS: '7',
+        PARLEY_WEBHOOK_BLOCK_PRIVATE: 'true',
+        PARLEY_WEBHOOK_ALLOWED_HOSTS: ' Hooks.Internal , [::1],10.0.0.5,, ',
+      }).webhooks,
+    ).toEqual({
+      timeoutMs: 2_500,
+      retryBaseMs: 100,
+      maxAttempts: 3,
+      retentionDays: 7,
+      blockPrivateAddresses: true,
+      allowedHosts: ['hooks.internal', '::1', '10.0.0.5'],
+    });
+    expect(() => load({ PARLEY_WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow('PARLEY_WEBHOOK_MAX_ATTEMPTS');
+    expect(() => load({ PARLEY_WEBHOOK_TIMEOUT_MS: 'soon' })).toThrow('PARLEY_WEBHOOK_TIMEOUT_MS');
+    expect(() => load({ PARLEY_WEBHOOK_BLOCK_PRIVATE: 'yes' })).toThrow('PARLEY_WEBHOOK_BLOCK_PRIVATE');
   });
 
   it('reads the database deadlines, with defaults no normal request reaches', () => {
