@@ -8,6 +8,7 @@ import { Migration20261201200000_change_previous_state } from './Migration202612
 import { Migration20261201300000_offer_in_event_stream } from './Migration20261201300000_offer_in_event_stream';
 import { Migration20261201310000_client_message_id } from './Migration20261201310000_client_message_id';
 import { Migration20261201400000_webhooks } from './Migration20261201400000_webhooks';
+import { Migration20261201410000_message_delivery } from './Migration20261201410000_message_delivery';
 
 /** Every migration, in order. Add new ones here too: the ORM is given this list, not a folder glob. */
 export const migrationsList: MigrationObject[] = [
@@ -26,4 +27,5 @@ export const migrationsList: MigrationObject[] = [
   },
   { name: 'Migration20261201310000_client_message_id', class: Migration20261201310000_client_message_id },
   { name: 'Migration20261201400000_webhooks', class: Migration20261201400000_webhooks },
+  { name: 'Migration20261201410000_message_delivery', class: Migration20261201410000_message_delivery },
 ];

@@ -8,7 +8,12 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import { GraphQLError } from 'graphql';
-import type { AgendaBackend as AgendaBackendKind, NodeEnv } from './config/config';
+import {
+  defaultWebhookConfig,
+  type AgendaBackend as AgendaBackendKind,
+  type NodeEnv,
+  type WebhookConfig,
+} from './config/config';
 import { defaultLimits, type Limits } from './config/limits';
 import { type Clock, systemClock } from './domain/clock';
 import { DomainError } from './domain/errors';
@@ -58,6 +63,8 @@ export interface AppConfig {
   limits?: Partial<Limits>;
   /** Deadlines on the serving database pool; each given replaces its default. */
   databaseTimeouts?: Partial<DatabaseTimeouts>;
+  /** Outbound webhooks (PARLEY_WEBHOOK_*); each given replaces its default (private targets blocked in production). */
+  webhooks?: Partial<WebhookConfig>;
 }
 
 export interface App {
@@ -77,6 +84,7 @@ export async function createApp(config: AppConfig): Promise<App> {
   const clock = config.clock ?? systemClock;
   const production = config.nodeEnv === 'production';
   const limits: Limits = { ...defaultLimits(production), ...config.limits };
+  const webhooks: WebhookConfig = { ...defaultWebhookConfig(production), ...config.webhooks };
 
   // Migrations run on a pool of their own, without the serving pool's deadlines: a migration may
   // rightly take longer than any request.
@@ -123,6 +131,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     auth: limits.auth,
     metrics,
     subscriberBuffer: limits.webSocket.subscriberBuffer,
+    webhooks,
   });
   const schema = await getSchema();
   const formatError = createErrorFormatter({ logger, production, availability });
@@ -161,6 +170,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     webSocket: () => ({ connections: webSocket.connections(), subscriptions: webSocket.subscriptions() }),
     queue: () => services.routing.queueStats(),
     undeliveredSince: () => events.undeliveredSince(),
+    webhookBacklog: () => services.webhookDelivery.pendingCount(),
     databaseAvailable: () => availability.available(),
   });
 
@@ -201,7 +211,10 @@ export async function createApp(config: AppConfig): Promise<App> {
   try {
     await events.start();
     await scheduler.start(services);
+    // After the bus: the dispatcher reads the log up to what this process's tail has read.
+    services.webhookDelivery.start();
   } catch (err) {
+    await services.webhookDelivery.stop();
     await apollo.stop();
     await events.stop();
     await orm.close();
@@ -244,6 +257,8 @@ export async function createApp(config: AppConfig): Promise<App> {
         // in-flight requests, and the WebSocket server closes its sockets.
         await apollo.stop();
         services.routing.stop();
+        // Before the bus and the pool: requests in flight finish and are recorded, or are released.
+        await services.webhookDelivery.stop();
         await scheduler.stop();
         await events.stop();
         availability.stop();

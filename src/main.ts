@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     agenda: { kind: config.agendaBackend, mongodbUrl: config.mongodbUrl },
     limits: config.limits,
     databaseTimeouts: config.databaseTimeouts,
+    webhooks: config.webhooks,
   }).catch(async (err: unknown) => {
     await embedded?.stop();
     throw err;

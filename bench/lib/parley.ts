@@ -44,6 +44,8 @@ export async function startParley(options: {
         // The scenarios measure capacity: one partner token sends far more than its rate limit.
         PARLEY_RATE_LIMIT_MESSAGES_PER_SECOND: '0',
         PARLEY_RATE_LIMIT_MUTATIONS_PER_SECOND: '0',
+        // P8's webhook receiver runs on loopback, which production refuses unless allowed.
+        PARLEY_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       },
       stdio: ['ignore', log, log],
     },

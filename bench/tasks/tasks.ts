@@ -3,6 +3,13 @@ import { httpLoad } from './http-load.task';
 import { pgInsertLoad } from './pg-insert.task';
 import { keysetRead, replayClose, replayLiveStats, replaySubscribe } from './replay.task';
 import { agentsStats, routeBaseline, startAgents, stopAgents } from './routing.task';
+import {
+  signedPostLoop,
+  stopWebhookReceiver,
+  webhookReceiver,
+  webhookSecrets,
+  webhookStats,
+} from './webhook.task';
 import { closeAll, deliveryStats, openIdle, subscribe } from './ws-clients.task';
 
 /** Everything a load process can be asked to do, by name. */
@@ -24,6 +31,11 @@ export const tasks = {
   replayLiveStats,
   replayClose,
   keysetRead,
+  webhookReceiver,
+  webhookSecrets,
+  webhookStats,
+  signedPostLoop,
+  stopWebhookReceiver,
 };
 
 type Tasks = typeof tasks;

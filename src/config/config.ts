@@ -210,6 +210,11 @@ function parseHostList(env: Env, name: string): string[] {
     .filter((h) => h !== '');
 }
 
+/** The webhook settings with no PARLEY_WEBHOOK_* variable set (createApp's defaults). */
+export function defaultWebhookConfig(production: boolean): WebhookConfig {
+  return loadWebhookConfig({}, production);
+}
+
 function loadWebhookConfig(env: Env, production: boolean): WebhookConfig {
   return {
     timeoutMs: parseCount(env, 'PARLEY_WEBHOOK_TIMEOUT_MS', 10_000),

@@ -11,6 +11,7 @@ import {
   type Ref,
 } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import { MessageDeliveryStatus } from '../domain/ticket/message-delivery.rules';
 import { AuthorType } from '../domain/ticket/ticket.enums';
 import { AgentEntity } from './agent.entity';
 import { ChannelEntity } from './channel.entity';
@@ -35,6 +36,26 @@ import { TicketEntity } from './ticket.entity';
 @Check({
   name: 'messages_client_message_id_by_agent',
   expression: "client_message_id is null or author_type = 'AGENT'",
+})
+// docs/domain.md "Delivery receipts": receipts are for agents' messages; FAILED and only FAILED has
+// its error (1 to 1,000 characters); a message read was delivered. A CHECK that comes out NULL
+// passes, hence `is distinct from` where the status may be null.
+@Check({
+  name: 'messages_delivery_by_agent',
+  expression: "delivery_status is null or author_type = 'AGENT'",
+})
+@Check({
+  name: 'messages_delivery_error',
+  expression: "(delivery_status is distinct from 'FAILED') = (delivery_error is null)",
+})
+@Check({
+  name: 'messages_delivery_error_length',
+  expression:
+    'delivery_error is null or (char_length(delivery_error) >= 1 and char_length(delivery_error) <= 1000)',
+})
+@Check({
+  name: 'messages_read_delivered',
+  expression: 'read_at is null or delivered_at is not null',
 })
 export class MessageEntity {
   @PrimaryKey({ type: 'uuid' })
@@ -76,4 +97,18 @@ export class MessageEntity {
 
   @Property({ type: 'timestamptz' })
   createdAt!: Date;
+
+  /** The partner's latest receipt (updateMessageDelivery); null until the first. */
+  @Enum({ items: () => MessageDeliveryStatus, nativeEnumName: 'message_delivery_status', nullable: true })
+  deliveryStatus: MessageDeliveryStatus | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  deliveredAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  readAt: Date | null = null;
+
+  /** FAILED's reason, as the partner gave it. */
+  @Property({ type: 'text', nullable: true })
+  deliveryError: string | null = null;
 }

@@ -151,6 +151,17 @@ export async function firstAfter(query: Query, position: StreamPosition): Promis
   return row.at instanceof Date ? row.at : new Date(row.at as string);
 }
 
+/** Changes by their log ids (a webhook delivery's change), in stream order; ids no row has are left out. */
+export async function readByIds(query: Query, ids: readonly string[]): Promise<LoggedChange[]> {
+  // ticket_events.id is a bigint: anything else names no row (and would be a type error in SQL).
+  const valid = ids.filter((id) => /^[1-9][0-9]{0,18}$/.test(id) && BigInt(id) < 2n ** 63n);
+  if (valid.length === 0) return [];
+  const rows = await query(`select ${SELECT} from ticket_events e where e.id = any(?::bigint[]) ${ORDER}`, [
+    `{${valid.join(',')}}`,
+  ]);
+  return rows.map(toLogged);
+}
+
 export interface RangeRead {
   after: StreamPosition;
   /** Inclusive; positions a reader has already read (all settled). None: up to what is settled now. */

@@ -109,6 +109,7 @@ export function createPostgresEventBus(options: {
     },
     listen: (filter, listener) => fanOut.listen(filter, listener),
     watch: (watcher) => fanOut.watch(watcher),
+    onPublished: (listener) => fanOut.onPublished(listener),
     published: () => fanOut.published(),
     publishAgentChanged(agentId) {
       void announce(em.fork(), { a: agentId }).catch((err: unknown) =>

@@ -37,6 +37,12 @@ export interface TicketEventBus {
    * loaded for it): for figures that any change may move. Returns the unsubscribe.
    */
   watch(watcher: (change: LoggedChange) => void): () => void;
+  /**
+   * Calls `listener` once per batch delivered here, after the published position has moved past
+   * it: for the process's own followers of the log (webhook dispatch), which are not subscribers
+   * and do not count in subscriberCount. Returns the unsubscribe.
+   */
+  onPublished(listener: (position: StreamPosition) => void): () => void;
   /** An agent's status, capacity or skills changed (queue figures depend on them). */
   publishAgentChanged(agentId: string): void;
   agentChanges(): AsyncIterableIterator<string>;
@@ -64,6 +70,7 @@ export class LocalFanOut {
   // A ticket's message feeds are many and narrow: found by ticket, not by asking each.
   private readonly byTicket = new Map<string, Set<Registered>>();
   private readonly watchers = new Set<(change: LoggedChange) => void>();
+  private readonly progressListeners = new Set<(position: StreamPosition) => void>();
   private readonly agentQueues = new Set<EventQueue<string>>();
   private readonly revocationListeners = new Set<(tokenIds: readonly string[]) => void>();
   private position: StreamPosition = STREAM_START;
@@ -97,6 +104,11 @@ export class LocalFanOut {
     return () => this.watchers.delete(watcher);
   }
 
+  onPublished(listener: (position: StreamPosition) => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
   /** Whether some listener here would receive this change (only those are loaded). */
   wants(change: LoggedChange): boolean {
     for (const { filter } of this.byTicket.get(change.ticketId) ?? [])
@@ -121,7 +133,9 @@ export class LocalFanOut {
       for (const watcher of this.watchers) watcher(change);
     }
     const last = batch.at(-1);
-    if (last) this.position = last.position;
+    if (!last) return;
+    this.position = last.position;
+    for (const listener of this.progressListeners) listener(last.position);
   }
 
   publishAgentChanged(agentId: string): void {

@@ -3,7 +3,9 @@ import { AgentStatus } from '../domain/agent/agent.rules';
 import { ApiTokenKind } from '../domain/auth/token-kind';
 import { ChannelKind } from '../domain/channel/channel.rules';
 import { ConversationStyleKind } from '../domain/conversation-style/conversation-style.rules';
+import { MessageDeliveryStatus } from '../domain/ticket/message-delivery.rules';
 import { AuthorType, TicketChangeKind, TicketPriority, TicketStatus } from '../domain/ticket/ticket.enums';
+import { WebhookDeliveryStatus } from '../domain/webhook/webhook.enums';
 
 registerEnumType(AgentStatus, {
   name: 'AgentStatus',
@@ -116,6 +118,33 @@ registerEnumType(TicketChangeKind, {
         'A SOLVED ticket was reopened (the customer wrote back, or an agent or admin reopened it).',
     },
     MESSAGE_ADDED: { description: "A message was added (the change's message)." },
+    MESSAGE_UPDATED: {
+      description:
+        "The partner reported a delivery receipt that moved an agent's message on (the change's message, with its deliveryStatus).",
+    },
+  },
+});
+registerEnumType(MessageDeliveryStatus, {
+  name: 'MessageDeliveryStatus',
+  description:
+    "How far an agent's message got to the end user, as the channel's integration reports it: SENT → DELIVERED → READ, or FAILED; never backwards.",
+  valuesConfig: {
+    SENT: { description: "Handed to the end user's platform (WhatsApp, LINE …)." },
+    DELIVERED: { description: "On the end user's device." },
+    READ: { description: 'Seen by the end user (implies DELIVERED).' },
+    FAILED: {
+      description:
+        'Could not be delivered (deliveryError says why). Final; only a message not yet DELIVERED can fail.',
+    },
+  },
+});
+registerEnumType(WebhookDeliveryStatus, {
+  name: 'WebhookDeliveryStatus',
+  description: 'Where one delivery of one change to one webhook endpoint stands.',
+  valuesConfig: {
+    PENDING: { description: 'Not delivered yet: waiting for its next attempt (nextAttemptAt).' },
+    DELIVERED: { description: 'The endpoint answered 2xx in time.' },
+    GAVE_UP: { description: 'Every attempt failed; no more are made unless it is redelivered.' },
   },
 });
 
@@ -125,7 +154,9 @@ export {
   AuthorType,
   ChannelKind,
   ConversationStyleKind,
+  MessageDeliveryStatus,
   TicketChangeKind,
   TicketPriority,
   TicketStatus,
+  WebhookDeliveryStatus,
 };

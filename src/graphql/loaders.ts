@@ -5,6 +5,8 @@ import type { ChannelEntity } from '../entities/channel.entity';
 import type { ConversationStyleEntity } from '../entities/conversation-style.entity';
 import type { EndUserEntity } from '../entities/end-user.entity';
 import type { TicketEntity } from '../entities/ticket.entity';
+import type { WebhookEndpointEntity } from '../entities/webhook-endpoint.entity';
+import type { TicketChangeEvent } from '../events/ticket-event.bus';
 import type { Services } from '../services/services.factory';
 
 /** Per-request batching, so a page of N tickets costs one query per related table, not N. */
@@ -17,6 +19,9 @@ export interface Loaders {
   agentLoad: DataLoader<string, number>;
   agentTokens: DataLoader<string, ApiTokenEntity[]>;
   channelTokens: DataLoader<string, ApiTokenEntity[]>;
+  webhookEndpoint: DataLoader<string, WebhookEndpointEntity | undefined>;
+  /** A change of the event log by its log id (a webhook delivery's), loaded as the stream loads it. */
+  changeByEventId: DataLoader<string, TicketChangeEvent | undefined>;
 }
 
 /**
@@ -60,6 +65,14 @@ export function createLoaders(services: Services, { cache }: { cache: boolean })
     ),
     agentTokens: tokensOf('agent'),
     channelTokens: tokensOf('channel'),
+    webhookEndpoint: byId((ids) => services.webhookEndpoints.findByIds(ids)),
+    changeByEventId: new DataLoader<string, TicketChangeEvent | undefined>(
+      async (ids) => {
+        const changes = new Map((await services.ticketChanges.byEventIds(ids)).map((c) => [c.id, c]));
+        return ids.map((id) => changes.get(id));
+      },
+      { cache },
+    ),
   };
 }
 

@@ -14,6 +14,7 @@ import { RoutingResolver } from './resolvers/routing.resolver';
 import { TicketStatsResolver } from './resolvers/ticket-stats.resolver';
 import { TicketChangeResolver } from './resolvers/ticket-change.resolver';
 import { EndUserResolver, TicketResolver } from './resolvers/ticket.resolver';
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from './resolvers/webhook.resolver';
 import { DateTimeScalar } from './scalars';
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -34,6 +35,8 @@ export function getSchema(): Promise<GraphQLSchema> {
       TicketResolver,
       TicketStatsResolver,
       TicketChangeResolver,
+      WebhookEndpointResolver,
+      WebhookDeliveryResolver,
     ],
     authChecker,
     authMode: 'error',

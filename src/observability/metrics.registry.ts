@@ -1,7 +1,7 @@
 import type { OperationTypeNode } from 'graphql';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../domain/clock';
-import type { ServiceMetrics } from '../services/metrics.port';
+import type { ServiceMetrics, WebhookAttemptOutcome } from '../services/metrics.port';
 import type { Logger } from './logger';
 import { RepeatFilter } from './repeat-filter';
 
@@ -32,6 +32,8 @@ export interface MetricsSources {
   undeliveredSince: () => Promise<Date | null>;
   /** False while the database is away: the queue gauges then keep their last values. */
   databaseAvailable: () => boolean;
+  /** Webhook deliveries not yet delivered nor given up (absent: the gauge stays 0). */
+  webhookBacklog?: () => Promise<number>;
 }
 
 /**
@@ -46,6 +48,9 @@ export class ParleyMetrics implements ServiceMetrics {
   private readonly queueWaiting: Gauge;
   private readonly queueOldestWait: Gauge;
   private readonly streamLag: Gauge;
+  private readonly webhookAttempts: Counter<'outcome'>;
+  private readonly webhookAttemptDuration: Histogram<'outcome'>;
+  private readonly webhookPending: Gauge;
   private readonly operationNames = new Set<string>();
   private sources: MetricsSources | undefined;
   // While the database is slow every scrape fails the same way: one line a minute.
@@ -103,7 +108,25 @@ export class ParleyMetrics implements ServiceMetrics {
       help: 'How long ago the oldest ticket change committed but not yet delivered by this process was made (0 when caught up)',
       registers,
     });
-    // parley_webhook_deliveries_total{outcome} belongs here once webhooks exist.
+    this.webhookAttempts = new Counter({
+      name: 'parley_webhook_deliveries_total',
+      help: 'Webhook attempts by outcome: DELIVERED (2xx), RETRY (failed, due again later), GAVE_UP (failed, no attempt left)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.webhookAttemptDuration = new Histogram({
+      name: 'parley_webhook_attempt_duration_seconds',
+      help: "Webhook attempts from the request's start to its answer, failure or timeout",
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    // Set by scrape() with the other figures read from the database.
+    this.webhookPending = new Gauge({
+      name: 'parley_webhook_pending_deliveries',
+      help: 'Webhook deliveries not yet delivered nor given up, in every process',
+      registers,
+    });
   }
 
   /** The parts of the app the gauges read at scrape time (they exist only after the metrics do). */
@@ -129,6 +152,11 @@ export class ParleyMetrics implements ServiceMetrics {
 
   routingRun(seconds: number): void {
     this.routingRunDuration.observe(seconds);
+  }
+
+  webhookAttempt(outcome: WebhookAttemptOutcome, seconds: number): void {
+    this.webhookAttempts.inc({ outcome });
+    this.webhookAttemptDuration.observe({ outcome }, seconds);
   }
 
   jobStarted(job: string, latenessSeconds: number): void {
@@ -164,8 +192,8 @@ export class ParleyMetrics implements ServiceMetrics {
     if (!sources?.databaseAvailable()) return;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const [figures, undeliveredSince] = await Promise.race([
-        Promise.all([sources.queue(), sources.undeliveredSince()]),
+      const [figures, undeliveredSince, webhookPending] = await Promise.race([
+        Promise.all([sources.queue(), sources.undeliveredSince(), sources.webhookBacklog?.() ?? 0]),
         new Promise<never>((_resolve, reject) => {
           timer = setTimeout(
             () => reject(new Error(`the database figures took over ${QUEUE_DEADLINE_MS} ms`)),
@@ -176,6 +204,7 @@ export class ParleyMetrics implements ServiceMetrics {
       this.queueWaiting.set(figures.waiting);
       this.queueOldestWait.set(this.secondsSince(figures.oldestWaitingSince));
       this.streamLag.set(this.secondsSince(undeliveredSince));
+      this.webhookPending.set(webhookPending);
     } catch (err) {
       if (this.queueFailures.fresh(err))
         this.logger.warn({ err }, 'database figures for /metrics could not be read; kept the last ones');

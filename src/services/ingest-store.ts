@@ -44,9 +44,11 @@ export interface Repeat {
 
 /**
  * The message with an externalMessageId on a channel, and whether the end user named (by their
- * externalUserId) sent it. Parameters: externalUserId, channelId, externalMessageId.
+ * externalUserId) sent it. Parameters: externalUserId, channelId, externalMessageId. An agent's
+ * message may carry a partner id too (a delivery receipt attached it): the end user did not send
+ * that one, so it is never answered as their repeat.
  */
-const REPEAT_SQL = `select m.id, (u.external_id = ?) as same_end_user
+const REPEAT_SQL = `select m.id, (u.external_id = ? and m.author_type = 'END_USER') as same_end_user
          from messages m
          join tickets rt on rt.id = m.ticket_id
          join end_users u on u.id = rt.requester_id

@@ -7,6 +7,12 @@ import { badInput, DomainError, forbidden, notFound } from '../domain/errors';
 import { normalizeSkills } from '../domain/skills';
 import { normalizeBody, normalizeExternalId, validateClientMessageId } from '../domain/ticket/message.rules';
 import {
+  applyDeliveryReport,
+  deliveryErrorOf,
+  type DeliveryState,
+  type MessageDeliveryStatus,
+} from '../domain/ticket/message-delivery.rules';
+import {
   type Actor,
   AuthorType,
   TicketChangeKind,
@@ -21,6 +27,7 @@ import { EndUserEntity } from '../entities/end-user.entity';
 import { MessageEntity } from '../entities/message.entity';
 import { TicketEntity } from '../entities/ticket.entity';
 import { actorOf } from './actor';
+import { refuseDuplicates } from './db-errors';
 import { isId, requireId } from './ids';
 import { lockCurrentTicket, lockEndUser, writeIngest, type Repeat } from './ingest-store';
 import { decodeCursor, encodeCursor, pageRequest, type Page } from './pagination';
@@ -69,6 +76,23 @@ const RETRIED_CONSTRAINTS = new Set([
 // The ticket's lock already serialises replies; should the index still refuse a clientMessageId
 // (a write that bypassed the lock), the retry finds the first message and answers it.
 const SEND_RETRIED_CONSTRAINTS = new Set(['messages_client_message_unique']);
+
+/** updateMessageDelivery's input: a partner's receipt for an agent's message. */
+export interface UpdateDeliveryInput {
+  messageId: string;
+  status: MessageDeliveryStatus;
+  externalMessageId?: string | null;
+  error?: string | null;
+}
+
+// Receipts attaching one partner id to messages of two tickets hold different ticket locks: the
+// index decides, and the loser is refused like a conflict found by the check.
+const EXTERNAL_ID_TAKEN = {
+  field: 'input.externalMessageId',
+  message:
+    'input.externalMessageId is already the partner id of another message on this channel; ' +
+    'an externalMessageId names one message',
+};
 
 /** `Ticket.messages`' arguments (the Relay connection spec's four). */
 export interface MessagePageArgs {
@@ -221,8 +245,8 @@ export class MessageService {
     if (!repeat.sameEndUser) {
       throw badInput(
         'input.externalMessageId',
-        'input.externalMessageId was already used on this channel for another end user; ' +
-          'an externalMessageId names one message of one end user',
+        'input.externalMessageId was already used on this channel for another end user (or for an ' +
+          "agent's message); an externalMessageId names one message of one end user",
       );
     }
     // One SELECT: the message joined with its ticket.
@@ -320,6 +344,72 @@ export class MessageService {
     return value;
   }
 
+  /**
+   * A partner's receipt for an agent's message (docs/domain.md "Delivery receipts"): from the
+   * message's channel's integration, or an admin. The ticket's row lock serialises every receipt
+   * for its messages, so concurrent receipts move a message forward only, and each move is one
+   * MESSAGE_UPDATED change; a receipt that moves nothing returns the message as it is.
+   */
+  async updateDelivery(viewer: Principal, input: UpdateDeliveryInput): Promise<MessageEntity> {
+    const id = requireId('Message', input.messageId);
+    const report = {
+      status: input.status,
+      error: deliveryErrorOf('input.error', input.status, input.error),
+      externalId:
+        input.externalMessageId === null || input.externalMessageId === undefined
+          ? null
+          : normalizeExternalId('input.externalMessageId', input.externalMessageId),
+    };
+    if (viewer.role !== 'INTEGRATION' && viewer.role !== 'ADMIN') {
+      throw forbidden("Only the message's channel's integration or an admin reports receipts");
+    }
+    const actor = actorOf(viewer);
+    const { value } = await refuseDuplicates(
+      () =>
+        this.changes.run(async (change) => {
+          const { tx } = change;
+          const found = await tx.findOne(MessageEntity, { id });
+          // Another channel's message does not exist for an integration. (Internal notes, when they
+          // come, must not exist for it either: this is where that check goes.)
+          if (!found || !seesChannel(viewer, found.channel.id)) throw notFound('Message', input.messageId);
+          if (found.authorType !== AuthorType.AGENT) {
+            throw badInput(
+              'input.messageId',
+              "input.messageId is not an agent's message; receipts are for messages sent to the end user",
+            );
+          }
+          const ticket = await tx.findOneOrFail(
+            TicketEntity,
+            { id: found.ticket.id },
+            { lockMode: LockMode.PESSIMISTIC_WRITE },
+          );
+          // As committed by the receipt that held the lock before this one.
+          const message = await tx.findOneOrFail(MessageEntity, { id }, { refresh: true });
+          const now = this.clock.now();
+          const next = applyDeliveryReport(deliveryStateOf(message), report, now);
+          if (next === null) return message;
+          if (next.externalId !== message.externalId) {
+            const taken = await tx.count(MessageEntity, {
+              channel: message.channel.id,
+              externalId: next.externalId,
+            });
+            if (taken > 0) throw badInput(EXTERNAL_ID_TAKEN.field, EXTERNAL_ID_TAKEN.message);
+          }
+          Object.assign(message, {
+            deliveryStatus: next.status,
+            deliveredAt: next.deliveredAt,
+            readAt: next.readAt,
+            deliveryError: next.error,
+            externalId: next.externalId,
+          });
+          change.messageUpdated(ticket, message, actor, now);
+          return message;
+        }),
+      { messages_channel_external_unique: EXTERNAL_ID_TAKEN },
+    );
+    return value;
+  }
+
   /** The next sequence is taken under the ticket's row lock, so sequences have no gap or repeat. */
   private newMessage(
     ticket: TicketEntity,
@@ -405,3 +495,11 @@ export class MessageService {
     return this.em.fork().find(MessageEntity, { id: { $in: ids.filter(isId) } });
   }
 }
+
+const deliveryStateOf = (m: MessageEntity): DeliveryState => ({
+  status: m.deliveryStatus,
+  deliveredAt: m.deliveredAt,
+  readAt: m.readAt,
+  error: m.deliveryError,
+  externalId: m.externalId,
+});

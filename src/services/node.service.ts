@@ -8,12 +8,14 @@ import type { ConversationStyleEntity } from '../entities/conversation-style.ent
 import type { EndUserEntity } from '../entities/end-user.entity';
 import type { MessageEntity } from '../entities/message.entity';
 import type { TicketEntity } from '../entities/ticket.entity';
+import type { WebhookEndpointEntity } from '../entities/webhook-endpoint.entity';
 import type { AgentService } from './agent.service';
 import type { ChannelService } from './channel.service';
 import type { ConversationStyleService } from './conversation-style.service';
 import { isId } from './ids';
 import type { MessageService } from './message.service';
 import type { TicketService } from './ticket.service';
+import type { WebhookEndpointService } from './webhooks/webhook-endpoint.service';
 
 /** An object `node(id)` found, with the type it is shown as. */
 export type FoundNode =
@@ -22,7 +24,8 @@ export type FoundNode =
   | { type: 'Agent'; entity: AgentEntity }
   | { type: 'Channel'; entity: ChannelEntity }
   | { type: 'EndUser'; entity: EndUserEntity }
-  | { type: 'ConversationStyle'; entity: ConversationStyleEntity };
+  | { type: 'ConversationStyle'; entity: ConversationStyleEntity }
+  | { type: 'WebhookEndpoint'; entity: WebhookEndpointEntity };
 
 type NodeTypeName = FoundNode['type'];
 
@@ -37,6 +40,7 @@ const NODE_TABLES: readonly (readonly [NodeTypeName, string])[] = [
   ['Channel', 'channels'],
   ['EndUser', 'end_users'],
   ['ConversationStyle', 'conversation_styles'],
+  ['WebhookEndpoint', 'webhook_endpoints'],
 ];
 
 // One statement, one primary-key probe per table.
@@ -50,6 +54,7 @@ export interface NodeReads {
   agents: AgentService;
   channels: ChannelService;
   conversationStyles: ConversationStyleService;
+  webhookEndpoints: WebhookEndpointService;
 }
 
 /**
@@ -98,6 +103,9 @@ export class NodeService {
         const [style] = await this.reads.conversationStyles.findByIds([id]);
         return style ? { type, entity: style } : null;
       }
+      case 'WebhookEndpoint':
+        // webhookEndpoint(id): admins any, an integration its own channel's, agents none.
+        return { type, entity: await this.reads.webhookEndpoints.get(viewer, id) };
     }
   }
 }

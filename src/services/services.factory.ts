@@ -23,6 +23,9 @@ import { TicketStatsService } from './stats/ticket-stats.service';
 import { TicketChangeService } from './ticket-change.service';
 import { TicketService } from './ticket.service';
 import { DEFAULT_WEBSOCKET_LIMITS } from '../config/limits';
+import { defaultWebhookConfig, type WebhookConfig } from '../config/config';
+import { WebhookEndpointService } from './webhooks/webhook-endpoint.service';
+import { WebhookDeliveryEngine } from './webhooks/webhook-delivery.engine';
 
 export interface Services {
   auth: AuthService;
@@ -46,6 +49,10 @@ export interface Services {
   queueStats: QueueStatsFeed;
   /** `agentChanged`: agents' status, capacity and load as they change. */
   agentChanges: AgentChangesFeed;
+  /** Partners' webhook endpoints, their secrets and delivery logs (not the sending). */
+  webhookEndpoints: WebhookEndpointService;
+  /** Sending them: changes to deliveries, signed POSTs, retries; started and stopped by the app. */
+  webhookDelivery: WebhookDeliveryEngine;
 }
 
 export interface ServiceDeps {
@@ -62,6 +69,8 @@ export interface ServiceDeps {
   metrics?: ServiceMetrics;
   /** Live changes held for a subscriber that is not reading (the default if absent). */
   subscriberBuffer?: number;
+  /** Outbound webhooks' settings (development's defaults if absent). */
+  webhooks?: WebhookConfig;
 }
 
 /** The one place services are built: the GraphQL context and the job handlers both take them from here. */
@@ -75,6 +84,7 @@ export function createServices({
   auth: authLimits,
   metrics,
   subscriberBuffer = DEFAULT_WEBSOCKET_LIMITS.subscriberBuffer,
+  webhooks = defaultWebhookConfig(false),
 }: ServiceDeps): Services {
   const auth = new AuthService(em, clock, adminToken, authLimits);
   // Every change takes one path; its after-commit step runs routing, which claims through it too.
@@ -102,6 +112,8 @@ export function createServices({
     agentChanges: new AgentChangesFeed(agents, routing, events, (err) =>
       logger.error({ err }, 'changed agents could not be read; reading again'),
     ),
+    webhookEndpoints: new WebhookEndpointService(em, clock, webhooks),
+    webhookDelivery: new WebhookDeliveryEngine({ em, clock, logger, events, config: webhooks, metrics }),
   };
   // node(id) reads through the per-type services, so it shows what their own reads show.
   return { ...services, nodes: new NodeService(em, services) };

@@ -17,7 +17,7 @@ import {
 } from '../domain/stream/stream-position';
 import { loadChanges } from '../events/change-loader';
 import { ChangeStream, type ReplayPage } from '../events/change-stream';
-import { queryOn, readRange } from '../events/event-log.store';
+import { queryOn, readByIds, readRange } from '../events/event-log.store';
 import type { TicketChangeEvent, TicketEventBus } from '../events/ticket-event.bus';
 
 /** `ticketChanges`' largest page (docs/domain.md "The event stream"). */
@@ -74,6 +74,14 @@ export class TicketChangeService {
       hasPreviousPage,
       endCursor: last ? encodeStreamCursor(last.position) : null,
     };
+  }
+
+  /**
+   * Changes by their log ids, loaded as the stream loads them (a webhook delivery's change: who may
+   * see it was decided with the delivery). A change whose ticket is gone is left out.
+   */
+  async byEventIds(ids: readonly string[]): Promise<TicketChangeEvent[]> {
+    return loadChanges(this.em, await readByIds(queryOn(this.em.fork()), ids));
   }
 
   /** `ticketChanged`: matching changes, replayed from `after` when given, then live. */

@@ -121,10 +121,12 @@ export class TicketService {
   reassign(viewer: Principal, ticketId: string, agentId: string | null): Promise<TicketEntity> {
     return this.change(viewer, ticketId, async (em) => {
       if (agentId === null) return { type: 'UNASSIGN' };
+      // FOR UPDATE, not FOR SHARE: the assignment writes the agent's last_assigned_at, and two
+      // reassignments to one agent that both held a share lock deadlocked on that write.
       const agent = await em.findOne(
         AgentEntity,
         { id: requireId('Agent', agentId) },
-        { lockMode: LockMode.PESSIMISTIC_READ },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
       if (!agent) throw notFound('Agent', agentId);
       return { type: 'ASSIGN', agentId: agent.id };

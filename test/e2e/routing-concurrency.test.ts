@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { ReceiveMessageDocument, SetAgentStatusDocument } from '../generated/operations';
-import { createAgent, createChannel } from '../support/fixtures';
+import { assign, createAgent, createChannel, receive } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /** A small seeded PRNG, so a failure can be replayed. */
@@ -119,6 +119,33 @@ describe('routing under concurrency (the database is the arbiter)', () => {
     const t = await startTestApp();
     try {
       await burst([t], 42);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('an admin gives one agent 20 tickets at once: every reassignment lands (no deadlock), once each', async () => {
+    const t = await startTestApp();
+    try {
+      const channel = await createChannel(t, 'SOCIAL_MESSAGING');
+      const agent = await createAgent(t, { capacity: 1, status: 'OFFLINE' });
+      const tickets: string[] = [];
+      for (let i = 0; i < 20; i++) tickets.push((await receive(t, channel, `crowd-${i}`, 'hello')).ticket.id);
+      const given = await Promise.all(tickets.map((id) => assign(t, id, agent.id)));
+      expect(given.every((ticket) => ticket.assignee?.id === agent.id && ticket.status === 'OPEN')).toBe(
+        true,
+      );
+      const db = new pg.Client({ connectionString: t.db.url });
+      await db.connect();
+      try {
+        const { rows } = await db.query<{ n: number }>(
+          `select count(*)::int as n from ticket_events where kind = 'ASSIGNED' and agent_id = $1`,
+          [agent.id],
+        );
+        expect(rows[0]!.n).toBe(20);
+      } finally {
+        await db.end();
+      }
     } finally {
       await t.close();
     }

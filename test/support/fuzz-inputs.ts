@@ -44,9 +44,11 @@ export interface IdPools {
   styles: string[];
   tickets: string[];
   tokens: string[];
-  /** Read by node(id) only (any id): no argument names these. */
+  /** Agents' messages first (updateMessageDelivery's input.messageId), then the latest of any kind (node(id)). */
   messages: string[];
   endUsers: string[];
+  webhookEndpoints: string[];
+  webhookDeliveries: string[];
 }
 type IdKind = keyof IdPools;
 
@@ -192,6 +194,105 @@ export function pageCursorString(): fc.Arbitrary<unknown> {
   );
 }
 
+/**
+ * Webhook URLs: allowed ones (the fuzz app allows 127.0.0.1 and hooks.fuzz.test while blocking
+ * private targets, as production does), private and link-local targets, names that do not resolve,
+ * and URLs refused by their shape.
+ */
+function webhookUrl(): fc.Arbitrary<unknown> {
+  const path = fc.stringMatching(/^[A-Za-z0-9/._~%?=&-]{0,30}$/);
+  return fc.oneof(
+    {
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom('http://127.0.0.1:9/', 'https://hooks.fuzz.test/', 'HTTPS://Hooks.Fuzz.Test:8443/'),
+          path,
+        )
+        .map(([base, rest]) => base + rest),
+      weight: 6,
+    },
+    {
+      arbitrary: fc.constantFrom(
+        'http://127.0.0.2/hook',
+        'http://10.0.0.1/hook',
+        'http://192.168.1.1/',
+        'http://[::1]/hook',
+        'http://[::ffff:10.0.0.1]/',
+        'http://169.254.169.254/latest/meta-data',
+        'http://0.0.0.0/',
+        'http://localhost/hook',
+        'https://nowhere.invalid/hook',
+        'https://203.0.113.7/hook',
+      ),
+      weight: 3,
+    },
+    {
+      arbitrary: fc.constantFrom(
+        'ftp://hooks.fuzz.test/',
+        'javascript:alert(1)',
+        'file:///etc/passwd',
+        '/relative/hook',
+        'hooks.fuzz.test/no-scheme',
+        'https://user:pass@hooks.fuzz.test/',
+        'https://user@hooks.fuzz.test/',
+        'http://',
+        'https://hooks fuzz.test/',
+        'https://[::1/',
+        'https://hooks.fuzz.test/\u0000',
+      ),
+      weight: 2,
+    },
+    {
+      arbitrary: fc
+        .constantFrom(2_020, 2_048, 2_100, 100_001)
+        .map((count) => huge('a', count))
+        .map(
+          (long) =>
+            new Large(
+              `"https://hooks.fuzz.test/" + ${long[fc.toStringMethod]()}`,
+              () => `https://hooks.fuzz.test/${String(long.toJSON())}`,
+            ),
+        ),
+      weight: 1,
+    },
+  );
+}
+
+/** Cursors of a webhook endpoint's delivery log (a time to the microsecond and an id) as this server writes them, and near misses. */
+export function deliveryCursorString(): fc.Arbitrary<unknown> {
+  const micros = fc
+    .tuple(
+      fc.date({ min: new Date('1960-01-01Z'), max: new Date('2200-01-01Z'), noInvalidDate: true }),
+      fc.nat(999),
+    )
+    .map(([at, extra]) => `${at.toISOString().slice(0, 23)}${String(extra).padStart(3, '0')}Z`);
+  const time = fc.oneof(
+    { arbitrary: micros, weight: 6 },
+    {
+      arbitrary: fc.constantFrom(
+        '2026-02-30T00:00:00.000000Z',
+        '2026-13-01T00:00:00.000000Z',
+        '0000-01-01T00:00:00.000000Z',
+        '9999-12-31T23:59:59.999999Z',
+        '2026-03-01T09:00:00.000Z',
+        '2026-03-01 09:00:00',
+        '',
+      ),
+      weight: 2,
+    },
+  );
+  return fc.oneof(
+    { arbitrary: fc.tuple(time, fc.uuid()).map((parts) => base64url(JSON.stringify(parts))), weight: 6 },
+    {
+      arbitrary: fc
+        .tuple(time, fc.constantFrom('not-a-uuid', '', 1, null))
+        .map((parts) => base64url(JSON.stringify(parts))),
+      weight: 1,
+    },
+    { arbitrary: pageCursorString(), weight: 1 },
+  );
+}
+
 const anyCodePoint = fc.integer({ min: 0, max: 0x10ffff }).map((cp) => String.fromCodePoint(cp));
 
 const plainString = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,20}$/);
@@ -251,6 +352,8 @@ function plausibleString(name: string): fc.Arbitrary<unknown> | null {
         fc.integer({ min: 0, max: 50 }).map((n) => `tmp-${n}`),
         fc.uuid(),
       );
+    case 'url':
+      return webhookUrl();
     case 'name':
     case 'displayName':
       return fc.oneof(plainString, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }));
@@ -287,6 +390,11 @@ function idKind(mutation: string, name: string): IdKind | null {
     ['token', 'tokens'],
     // TicketFilter.offeredToId: the agent a ticket is offered to.
     ['offered', 'agents'],
+    // redeliverWebhook(deliveryId) before the endpoints' mutations (deleteWebhookEndpoint(id) …).
+    ['delivery', 'webhookDeliveries'],
+    ['webhook', 'webhookEndpoints'],
+    // updateMessageDelivery(input.messageId).
+    ['message', 'messages'],
   ];
   for (const source of name === 'id' ? [mutation] : [name]) {
     const lower = source.toLowerCase();

@@ -19,12 +19,21 @@ import {
   CreateConversationStyleDocument,
   ReassignTicketDocument,
   ReceiveMessageDocument,
+  SendMessageDocument,
   SetAgentStatusDocument,
   SetAgentStatusOfDocument,
   UpdateRoutingSettingsDocument,
   UpdateTicketStatusDocument,
+  CreateWebhookEndpointDocument,
 } from '../generated/operations';
-import { operationFor, pageCursorString, valueFor, type FuzzOperation, type IdPools } from './fuzz-inputs';
+import {
+  deliveryCursorString,
+  operationFor,
+  pageCursorString,
+  valueFor,
+  type FuzzOperation,
+  type IdPools,
+} from './fuzz-inputs';
 import { errorCodes } from '../support/graphql-client';
 import { startTestApp, type TestApp } from './test-app';
 import { connectWs, type WsConnection } from './ws-client';
@@ -65,6 +74,11 @@ const MUST_ACCEPT_SOME = new Set([
   'updateConversationStyle',
   'updateRoutingSettings',
   'updateTicketStatus',
+  'updateMessageDelivery',
+  'createWebhookEndpoint',
+  'deleteWebhookEndpoint',
+  'rotateWebhookSecret',
+  'updateWebhookEndpoint',
 ]);
 
 /*
@@ -91,6 +105,8 @@ const pools: IdPools = {
   tokens: [],
   messages: [],
   endUsers: [],
+  webhookEndpoints: [],
+  webhookDeliveries: [],
 };
 const tokens: Record<Caller, string | undefined> = {
   ADMIN: undefined,
@@ -124,6 +140,8 @@ export function defineFuzzSuite(part: number, parts: number): void {
       scheduler: { sweepEveryMs: 3_600_000 },
       limits: { rateLimits: { messages: null, mutations: null } },
       nodeEnv: 'production',
+      // Private targets are refused, as in production; these hosts are let through (fuzz-inputs.ts).
+      webhooks: { allowedHosts: ['127.0.0.1', 'hooks.fuzz.test'] },
     });
     tokens.ADMIN = t.adminToken;
     mutationType = (await getSchema()).getMutationType()!;
@@ -219,6 +237,13 @@ export function defineFuzzSuite(part: number, parts: number): void {
   async function refreshFixtures(): Promise<void> {
     const n = ++generation;
     const admin = t.adminToken;
+    // Every webhook endpoint disabled, before any change: the delivery engine moves an enabled
+    // endpoint's position (and makes its deliveries) after each change, on its own time, which would
+    // land between a later input's snapshots.
+    await db.query(
+      `update webhook_endpoints set enabled = false, disabled_reason = coalesce(disabled_reason, 'fuzz: earlier window')
+        where enabled`,
+    );
     if (agent) await t.client.ok(SetAgentStatusOfDocument, { agentId: agent.id, status: 'OFFLINE' }, admin);
     // The longest offer: its expiry job stays in the future of the coming window.
     await t.client.ok(
@@ -260,10 +285,40 @@ export function defineFuzzSuite(part: number, parts: number): void {
       ).receiveMessage.ticket.id;
     openTicketId = await receive('open');
     await t.client.ok(ReassignTicketDocument, { ticketId: openTicketId, agentId: agent.id }, admin);
+    // Two replies on the channel, for receipts (updateMessageDelivery) to report on.
+    for (const body of ['first reply', 'second reply']) {
+      await t.client.ok(SendMessageDocument, { ticketId: openTicketId, body }, agent.token);
+    }
     const solved = await receive('solved');
     await t.client.ok(ReassignTicketDocument, { ticketId: solved, agentId: agent.id }, admin);
     await t.client.ok(UpdateTicketStatusDocument, { ticketId: solved, status: 'SOLVED' }, admin);
     await receive('offered');
+    // Two endpoints after the changes above (so nothing is delivered to them): the channel's, for
+    // the integration and the admin, and an all-channels one, the admin's only; each with a delivery
+    // in its log. Disabled, as above: redeliverWebhook is refused here (ILLEGAL_TRANSITION); its
+    // accepted path is in webhook-endpoints.test.ts.
+    const endpointIds: string[] = [];
+    for (const channelOf of [channelId, null]) {
+      const { createWebhookEndpoint } = await t.client.ok(
+        CreateWebhookEndpointDocument,
+        { input: { url: `http://127.0.0.1:9/fuzz-${n}`, channelId: channelOf, kinds: ['OFFER_EXPIRED'] } },
+        admin,
+      );
+      endpointIds.push(createWebhookEndpoint.endpoint.id);
+    }
+    await db.query(
+      `update webhook_endpoints set enabled = false, disabled_reason = 'fuzz fixture' where id = any($1::uuid[])`,
+      [endpointIds],
+    );
+    const { rows: deliveries } = await db.query<{ id: string }>(
+      `insert into webhook_deliveries (id, endpoint_id, event_id, ticket_id, stream_xid, status, attempts,
+         last_attempt_at, response_status, last_error, created_at)
+       select gen_random_uuid(), w.id, e.id, e.ticket_id, e.stream_xid, 'GAVE_UP', 15, now(), 500, 'HTTP 500', now()
+         from unnest($1::uuid[]) as w(id),
+              lateral (select * from ticket_events where channel_id = $2 order by id desc limit 2) e
+       returning id::text`,
+      [endpointIds, channelId],
+    );
 
     const { rows } = await db.query<Record<string, string[]>>(
       `select
@@ -277,6 +332,7 @@ export function defineFuzzSuite(part: number, parts: number): void {
                 order by created_at desc limit 2) as others,
          array(select id::text from agents where id <> $1 order by created_at desc limit 3) as agents,
          array(select id::text from api_tokens order by created_at desc limit 4) as tokens,
+         array(select id::text from messages where agent_id = $1 order by sequence limit 2) as agent_messages,
          array(select id::text from messages order by created_at desc limit 3) as messages,
          array(select id::text from end_users order by created_at desc limit 3) as end_users`,
       [agent.id],
@@ -286,9 +342,11 @@ export function defineFuzzSuite(part: number, parts: number): void {
     pools.agents = [agent.id, otherAgentId, ...row.agents!];
     pools.channels = [channelId, otherChannelId, ...(previousChannelId ? [previousChannelId] : [])];
     pools.tokens = row.tokens!;
-    pools.messages = row.messages!;
+    pools.messages = [...row.agent_messages!, ...row.messages!];
     pools.endUsers = row.end_users!;
     pools.styles = [style.id, ...builtInStyleIds];
+    pools.webhookEndpoints = endpointIds;
+    pools.webhookDeliveries = deliveries.map((d) => d.id);
     countJobsDueAfter = new Date(Date.now() + JOB_MARGIN_MS);
   }
 
@@ -585,6 +643,48 @@ export function defineFuzzSuite(part: number, parts: number): void {
           true,
         );
       }, 300_000);
+
+      // A webhook endpoint's delivery log (first, after, status), on the fixture endpoints mostly.
+      it(`WebhookEndpoint.deliveries(first, after, status): ${READ_RUNS} inputs, no 5xx, no internal error, nothing changes`, async () => {
+        const endpointType = (await getSchema()).getType('WebhookEndpoint') as GraphQLObjectType;
+        const args = endpointType.getFields().deliveries!.args;
+        const ctx = { mutation: 'deliveries', pools };
+        const value = (name: string, type: GraphQLInputType) =>
+          name === 'after'
+            ? fc.oneof(
+                { arbitrary: deliveryCursorString(), weight: 3 },
+                { arbitrary: valueFor(type, name, ctx), weight: 1 },
+              )
+            : valueFor(type, name, ctx);
+        const operation = fc
+          .tuple(
+            fc.oneof(
+              {
+                arbitrary: fc.nat().map((i) => pools.webhookEndpoints[i % pools.webhookEndpoints.length]!),
+                weight: 9,
+              },
+              { arbitrary: fc.uuid(), weight: 1 },
+            ),
+            fc.tuple(...args.map((arg) => value(arg.name, arg.type))),
+          )
+          .map(([id, values]): FuzzOperation => ({
+            query: `query Fuzz($id: ID!, ${args.map((a) => `$${a.name}: ${String(a.type)}`).join(', ')}) {
+                  webhookEndpoint(id: $id) {
+                    deliveries(${args.map((a) => `${a.name}: $${a.name}`).join(', ')}) {
+                      edges { cursor node { id status attempts change { cursor } endpoint { id } } }
+                      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+                    }
+                  }
+                }`,
+            variables: Object.fromEntries([['id', id], ...args.map((a, i) => [a.name, values[i]])]),
+          }));
+        await fuzzRead(
+          'WebhookEndpoint.deliveries',
+          readCallers(() => operation),
+          'webhookEndpoint',
+          true,
+        );
+      }, 300_000);
     });
 
   const NUL = 'a\u0000b';
@@ -677,6 +777,24 @@ export function defineFuzzSuite(part: number, parts: number): void {
         variables: { ticketId: openTicketId, body: 'hello', clientMessageId: NUL },
       }),
       'AGENT',
+    ],
+    [
+      'createWebhookEndpoint input.url',
+      () => ({
+        query:
+          'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }',
+        variables: { input: { url: `https://hooks.fuzz.test/${NUL}` } },
+      }),
+      'INTEGRATION',
+    ],
+    [
+      'updateWebhookEndpoint input.url',
+      () => ({
+        query:
+          'mutation($id: ID!, $input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $input) { id } }',
+        variables: { id: pools.webhookEndpoints[0], input: { url: `https://hooks.fuzz.test/${NUL}` } },
+      }),
+      'INTEGRATION',
     ],
   ];
 

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp, type App } from '../../src/app';
+import type { WebhookConfig } from '../../src/config/config';
 import type { Limits } from '../../src/config/limits';
 import { ManualClock, type Clock } from '../../src/domain/clock';
 import { createLogger, type Logger } from '../../src/observability/logger';
@@ -35,6 +36,8 @@ export async function startTestApp<C extends Clock = ManualClock>(
     /** Silent unless LOG_LEVEL says otherwise; a test reading the log passes its own. */
     logger?: Logger;
     metricsToken?: string;
+    /** The webhook settings (PARLEY_WEBHOOK_*): each given replaces its default. */
+    webhooks?: Partial<WebhookConfig>;
   } = {},
 ): Promise<TestApp<C>> {
   const db = options.db ?? (await createTestDatabase());
@@ -50,6 +53,7 @@ export async function startTestApp<C extends Clock = ManualClock>(
     scheduler: options.scheduler,
     agenda: options.agenda,
     limits: options.limits,
+    webhooks: options.webhooks,
   });
   const address = await app.listen(0, '127.0.0.1');
   return {

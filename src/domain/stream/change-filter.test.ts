@@ -205,6 +205,7 @@ describe('which readers receive a change', () => {
     ['an expired offer', { ...change, kind: TicketChangeKind.OFFER_EXPIRED }, true],
     ['a declined offer', { ...change, kind: TicketChangeKind.OFFER_DECLINED }, true],
     ['a message on its ticket', { ...change, kind: TicketChangeKind.MESSAGE_ADDED, agentId: null }, false],
+    ['a receipt on its ticket', { ...change, kind: TicketChangeKind.MESSAGE_UPDATED, agentId: null }, false],
     ['an assignment of someone else', { ...change, agentId: BO }, false],
   ])('assignments(Ada): %s', (_name, header, expected) => {
     expect(matchesChange(header, assignmentFilter(ADMIN, ADA))).toBe(expected);
@@ -213,6 +214,13 @@ describe('which readers receive a change', () => {
   it.each<[string, ChangeHeader, Principal, boolean]>([
     ['a message of the ticket', { ...change, kind: TicketChangeKind.MESSAGE_ADDED }, ADMIN, true],
     ['another kind of change', change, ADMIN, false],
+    // A receipt changes a message already sent: ticketChanged carries it, messageAdded does not.
+    [
+      'a receipt for a message of the ticket',
+      { ...change, kind: TicketChangeKind.MESSAGE_UPDATED },
+      ADMIN,
+      false,
+    ],
     [
       'a message of another ticket',
       { ...change, kind: TicketChangeKind.MESSAGE_ADDED, ticketId: CHANNEL_B },

@@ -186,6 +186,24 @@ describe('first reply', () => {
       ],
       540,
     ],
+    [
+      'a receipt for an agent\'s message is no reply (docs/domain.md "Delivery receipts")',
+      [
+        message('09:00:00', AuthorType.AGENT),
+        message('09:01:00', AuthorType.END_USER),
+        { kind: Kind.MESSAGE_UPDATED, at: t('09:02:00'), authorType: AuthorType.AGENT },
+        message('09:05:00', AuthorType.AGENT),
+      ],
+      240,
+    ],
+    [
+      'a receipt alone is no reply',
+      [
+        message('09:01:00', AuthorType.END_USER),
+        { kind: Kind.MESSAGE_UPDATED, at: t('09:02:00'), authorType: AuthorType.AGENT },
+      ],
+      null,
+    ],
   ])('%s → %p', (_label, events, expected) => {
     expect(metricsAt(fold(events), t('12:00:00')).firstReplySeconds).toBe(expected);
   });

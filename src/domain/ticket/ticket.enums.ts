@@ -31,6 +31,8 @@ export enum TicketChangeKind {
   STATUS_CHANGED = 'STATUS_CHANGED',
   REOPENED = 'REOPENED',
   MESSAGE_ADDED = 'MESSAGE_ADDED',
+  /** The partner reported a receipt for an agent's message (docs/domain.md "Delivery receipts"). */
+  MESSAGE_UPDATED = 'MESSAGE_UPDATED',
 }
 
 /** Who made a change, for the event log. End users act through their channel's integration. */

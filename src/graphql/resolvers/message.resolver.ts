@@ -2,7 +2,12 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } fro
 import type { GraphQLContext } from '../context';
 import { loadRequired } from '../loaders';
 import { AgentType } from '../types/agent.type';
-import { MessageType, ReceiveMessageInput, ReceiveMessagePayload } from '../types/message.type';
+import {
+  MessageType,
+  ReceiveMessageInput,
+  ReceiveMessagePayload,
+  UpdateMessageDeliveryInput,
+} from '../types/message.type';
 import { TicketType } from '../types/ticket.type';
 
 @Resolver(() => MessageType)
@@ -45,6 +50,20 @@ export class MessageResolver {
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<MessageType> {
     return MessageType.from(await services.messages.send(principal, ticketId, body, clientMessageId ?? null));
+  }
+
+  @Authorized('INTEGRATION', 'ADMIN')
+  @Mutation(() => MessageType, {
+    description:
+      "A delivery receipt for an agent's message, from its channel's integration (or an admin): SENT → DELIVERED → READ, or FAILED. " +
+      'Each receipt that moves the message forward is one MESSAGE_UPDATED change; one that does not returns the message unchanged.',
+  })
+  async updateMessageDelivery(
+    @Arg('input', () => UpdateMessageDeliveryInput, { description: 'The message and its receipt.' })
+    input: UpdateMessageDeliveryInput,
+    @Ctx() { principal, services }: GraphQLContext,
+  ): Promise<MessageType> {
+    return MessageType.from(await services.messages.updateDelivery(principal, input));
   }
 
   @FieldResolver(() => TicketType, { description: 'The ticket the message belongs to.' })

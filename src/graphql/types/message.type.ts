@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { MessageEntity } from '../../entities/message.entity';
-import { AuthorType, TicketPriority } from '../enums';
+import { AuthorType, MessageDeliveryStatus, TicketPriority } from '../enums';
 import { PageInfo } from './connection.type';
 import { Node, NODE_ID_DESCRIPTION } from './node.type';
 import { TicketType } from './ticket.type';
@@ -39,6 +39,25 @@ export class MessageType {
   @Field({ description: 'When it was received or sent.' })
   createdAt!: Date;
 
+  @Field(() => MessageDeliveryStatus, {
+    nullable: true,
+    description:
+      "An agent's message: the latest receipt the channel's integration reported (updateMessageDelivery); null until the first, and always for end users' messages.",
+  })
+  deliveryStatus!: MessageDeliveryStatus | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When a DELIVERED (or the first READ, if none came before it) was reported.',
+  })
+  deliveredAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When READ was reported.' })
+  readAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Why it FAILED, as the partner said.' })
+  deliveryError!: string | null;
+
   ticketId!: string;
   agentId!: string | null;
 
@@ -51,6 +70,10 @@ export class MessageType {
       externalId: entity.externalId,
       clientMessageId: entity.clientMessageId,
       createdAt: entity.createdAt,
+      deliveryStatus: entity.deliveryStatus,
+      deliveredAt: entity.deliveredAt,
+      readAt: entity.readAt,
+      deliveryError: entity.deliveryError,
       ticketId: entity.ticket.id,
       agentId: entity.agent?.id ?? null,
     });
@@ -129,4 +152,32 @@ export class ReceiveMessagePayload {
       'This externalMessageId was already received: this is the first result, and nothing changed.',
   })
   duplicate!: boolean;
+}
+
+@InputType('UpdateMessageDeliveryInput', {
+  description: "A partner's delivery receipt for an agent's message on its channel.",
+})
+export class UpdateMessageDeliveryInput {
+  @Field(() => ID, { description: "The agent's message (Message.id) the receipt is for." })
+  messageId!: string;
+
+  @Field(() => MessageDeliveryStatus, {
+    description:
+      'What happened to it. Statuses only move forward: one that does not (a late DELIVERED after READ) changes nothing.',
+  })
+  status!: MessageDeliveryStatus;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The partner's own id for the message (trimmed, 1 to 255 characters), attached once: the same id again is fine, another one is BAD_USER_INPUT, as is an id another message of the channel has.",
+  })
+  externalMessageId?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why it failed: required with FAILED (trimmed, 1 to 1,000 characters), refused with any other status.',
+  })
+  error?: string | null;
 }

@@ -17,7 +17,11 @@ export class TicketChangeType {
   @Field(() => TicketType, { description: 'The ticket as it is when the change is delivered.' })
   ticket!: TicketType;
 
-  @Field(() => MessageType, { nullable: true, description: 'The message, for MESSAGE_ADDED.' })
+  @Field(() => MessageType, {
+    nullable: true,
+    description:
+      'The message, for MESSAGE_ADDED and MESSAGE_UPDATED, as it is when the change is delivered (its deliveryStatus included).',
+  })
   message!: MessageType | null;
 
   @Field({ description: 'When it happened.' })

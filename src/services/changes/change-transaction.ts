@@ -139,6 +139,20 @@ export class ChangeTransaction {
   }
 
   /**
+   * A receipt moved one of the ticket's messages on (docs/domain.md "Delivery receipts"): one
+   * MESSAGE_UPDATED change carrying it. The caller holds the ticket's row lock, so the ticket's
+   * changes keep their order in the log; the ticket itself does not change.
+   */
+  messageUpdated(ticket: TicketEntity, message: MessageEntity, actor: Actor, now: Date): void {
+    const state = {
+      status: ticket.status,
+      assigneeId: ticket.assignee?.id ?? null,
+      offeredToId: ticket.offeredTo?.id ?? null,
+    };
+    this.recorder.stage(ticket, state, [{ kind: TicketChangeKind.MESSAGE_UPDATED }], actor, now, message);
+  }
+
+  /**
    * An agent's status change. Leaving ONLINE gives the agent's open offers back to routing (its
    * OPEN tickets stay with it). The caller holds the agent's row lock.
    */

@@ -40,15 +40,19 @@ export class TicketEventRecorder {
       if (change.toStatus) status = change.toStatus;
       if (change.kind === TicketChangeKind.ASSIGNED) assigneeId = change.agentId ?? null;
       offeredToId = offeredToAfter(change, offeredToId);
-      const isMessage = change.kind === TicketChangeKind.MESSAGE_ADDED;
-      const authorType = isMessage ? (message?.authorType ?? null) : null;
+      // A receipt's change carries its message too (TicketChange.message), but only an added
+      // message has an author for the metrics: a receipt is no reply.
+      const carriesMessage =
+        change.kind === TicketChangeKind.MESSAGE_ADDED || change.kind === TicketChangeKind.MESSAGE_UPDATED;
+      const authorType =
+        change.kind === TicketChangeKind.MESSAGE_ADDED ? (message?.authorType ?? null) : null;
       const row = Object.assign(new TicketEventEntity(), {
         ticket: ref(ticket),
         kind: change.kind,
         fromStatus: change.fromStatus ?? null,
         toStatus: change.toStatus ?? null,
         agentId: change.agentId ?? null,
-        message: isMessage && message ? ref(message) : null,
+        message: carriesMessage && message ? ref(message) : null,
         authorType,
         actorType: actor.type,
         actorId: actor.id ?? null,

@@ -49,7 +49,7 @@ export interface RoutingPreview {
  * Routing is load (routing.store.ts) → pick (pure, domain/routing) → claim (through the change
  * path, under locks). A run holds a transaction-scoped advisory lock, so runs in any number of
  * processes are serialised, and locks the ONLINE agents' rows before counting their load, so
- * nothing that adds load (a reopen, an admin's reassignment, which take those rows FOR SHARE) can
+ * nothing that adds load (a reopen takes the row FOR SHARE, an admin's reassignment FOR UPDATE) can
  * slip in between count and claim.
  */
 export class RoutingService {
