@@ -13,10 +13,16 @@ import { isFull, take, type BucketState } from '../domain/rate-limit/token-bucke
 
 export const RATE_LIMITED = 'RATE_LIMITED';
 
+/**
+ * Partner traffic that grows with the conversation: each message received, and each delivery
+ * receipt (a busy channel reports two or three per reply), draws on the message bucket.
+ */
+const MESSAGE_FIELDS: ReadonlySet<string> = new Set(['receiveMessage', 'updateMessageDelivery']);
+
 const SWEEP_EVERY = 10_000;
 
 /**
- * Mutations per token: receiveMessage draws on the token's message bucket, every other mutation on
+ * Mutations per token: receiveMessage and updateMessageDelivery draw on the token's message bucket, every other mutation on
  * its mutation bucket, one token per root field. The check happens before anything runs, so a
  * refused operation changes nothing, and an accepted one is never dropped. The admin token is not
  * limited (it is the operator's own). Buckets live in this process: with N processes behind a load
@@ -42,7 +48,7 @@ export class MutationRateLimiter {
     const counts = { messages: 0, mutations: 0 };
     for (const name of rootFields(document, operation.selectionSet)) {
       if (name === '__typename') continue;
-      counts[name === 'receiveMessage' ? 'messages' : 'mutations']++;
+      counts[MESSAGE_FIELDS.has(name) ? 'messages' : 'mutations']++;
     }
     const nowMs = this.clock.now().getTime();
     const planned: [string, BucketState][] = [];
@@ -69,7 +75,7 @@ export class MutationRateLimiter {
 }
 
 function refusal(kind: keyof RateLimits, rate: RateLimit, count: number, retryAfterMs: number): GraphQLError {
-  const what = kind === 'messages' ? 'receiveMessage calls' : 'mutations';
+  const what = kind === 'messages' ? 'receiveMessage and updateMessageDelivery calls' : 'mutations';
   if (!Number.isFinite(retryAfterMs)) {
     return new GraphQLError(
       `One operation may hold at most ${rate.burst} ${what} for this token; this one holds ${count}. Split it.`,
