@@ -3,8 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A partner's webhook receiver on loopback, written from ../shared/DESIGN.md ("Outbound delivery to
- * partners") and not from Parley's code: `Parley-Signature: t=<unix seconds>,v1=<hex
+ * A partner's webhook receiver on loopback, written from the documented scheme (the README's
+ * "Webhooks for partners", docs/domain.md) and not from Parley's code: `Parley-Signature: t=<unix seconds>,v1=<hex
  * HMAC-SHA256(secret, "<t>.<raw body>")>`, one v1 per valid secret.
  */
 
@@ -87,7 +87,7 @@ export function failEveryOtherAttempt(): (request: { eventId: string }) => Recei
   };
 }
 
-/** The delivery document as DESIGN.md and docs/domain.md describe it (the parts tests read). */
+/** The delivery document as the README and docs/domain.md describe it (the parts tests read). */
 export interface WebhookBody {
   id: string;
   kind: string;
