@@ -44,6 +44,13 @@ import { connectWs, type WsConnection } from './ws-client';
  * nothing. FUZZ_RUNS raises the number of inputs per mutation for a longer local hunt.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000);
+/** Mutations whose acceptance may set the webhook delivery engine going (see quietWebhooks). */
+const WEBHOOK_MUTATIONS: ReadonlySet<string> = new Set([
+  'createWebhookEndpoint',
+  'updateWebhookEndpoint',
+  'rotateWebhookSecret',
+  'redeliverWebhook',
+]);
 // New fixtures (an agent with room for offers, tickets in useful states) every this many inputs,
 // since accepted inputs use them up: offers get accepted, tickets solved, agents set AWAY.
 const REFRESH_EVERY = 100;
@@ -224,6 +231,25 @@ export function defineFuzzSuite(part: number, parts: number): void {
       await new Promise((resolve) => setTimeout(resolve, 200));
       const current = await snapshot();
       stable = JSON.stringify(current) === JSON.stringify(previous) ? stable + 1 : 0;
+      previous = current;
+    }
+  }
+
+  /**
+   * An accepted webhook mutation may leave an endpoint enabled (or a delivery due), and the delivery
+   * engine then writes on its own time, between a later input's snapshots: disable them again and
+   * wait until nothing moves, before the next input's "before".
+   */
+  async function quietWebhooks(): Promise<void> {
+    await db.query(
+      `update webhook_endpoints set enabled = false, disabled_reason = coalesce(disabled_reason, 'fuzz: quieted')
+        where enabled`,
+    );
+    let previous = JSON.stringify(await snapshot());
+    for (let stable = 0; stable < 3;) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const current = JSON.stringify(await snapshot());
+      stable = current === previous ? stable + 1 : 0;
       previous = current;
     }
   }
@@ -517,6 +543,10 @@ export function defineFuzzSuite(part: number, parts: number): void {
             if (problems.length > 0) {
               const shown = res.text.length > 2_000 ? `${res.text.slice(0, 2_000)}…` : res.text;
               throw new Error(`${problems.join('\n')}\nas ${caller}: HTTP ${res.status} ${shown}`);
+            }
+            if (WEBHOOK_MUTATIONS.has(mutation) && !/"errors"/.test(res.text)) {
+              await quietWebhooks();
+              last = await snapshot();
             }
           }),
           { numRuns: RUNS },
