@@ -9,6 +9,10 @@ import { Migration20261201300000_offer_in_event_stream } from './Migration202612
 import { Migration20261201310000_client_message_id } from './Migration20261201310000_client_message_id';
 import { Migration20261201400000_webhooks } from './Migration20261201400000_webhooks';
 import { Migration20261201410000_message_delivery } from './Migration20261201410000_message_delivery';
+import { Migration20261201500000_internal_notes } from './Migration20261201500000_internal_notes';
+import { Migration20261201510000_uploads } from './Migration20261201510000_uploads';
+import { Migration20261201520000_read_state_search } from './Migration20261201520000_read_state_search';
+import { Migration20261201530000_transfer } from './Migration20261201530000_transfer';
 
 /** Every migration, in order. Add new ones here too: the ORM is given this list, not a folder glob. */
 export const migrationsList: MigrationObject[] = [
@@ -28,4 +32,8 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201310000_client_message_id', class: Migration20261201310000_client_message_id },
   { name: 'Migration20261201400000_webhooks', class: Migration20261201400000_webhooks },
   { name: 'Migration20261201410000_message_delivery', class: Migration20261201410000_message_delivery },
+  { name: 'Migration20261201500000_internal_notes', class: Migration20261201500000_internal_notes },
+  { name: 'Migration20261201510000_uploads', class: Migration20261201510000_uploads },
+  { name: 'Migration20261201520000_read_state_search', class: Migration20261201520000_read_state_search },
+  { name: 'Migration20261201530000_transfer', class: Migration20261201530000_transfer },
 ];

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -11,6 +13,7 @@ import { GraphQLError } from 'graphql';
 import {
   defaultWebhookConfig,
   type AgendaBackend as AgendaBackendKind,
+  type AttachmentConfig,
   type NodeEnv,
   type WebhookConfig,
 } from './config/config';
@@ -40,9 +43,12 @@ import { applyServerLimits, serverOptions } from './http/server-limits';
 import { healthRoutes } from './http/health.routes';
 import { metricsRoutes } from './http/metrics.routes';
 import { REQUEST_ID_HEADER, requestId } from './http/request-id';
+import { fileHandler, FILES_PATH_PREFIX, uploadHandler, UPLOADS_PATH } from './http/uploads.routes';
 import { attachGraphQLWebSocket } from './http/websocket';
 import type { Logger } from './observability/logger';
 import { ParleyMetrics } from './observability/metrics.registry';
+import { loadLinkSecret } from './services/attachments/attachment.service';
+import { LocalAttachmentStorage } from './services/attachments/local-attachment.storage';
 import { AuthThrottledError } from './services/failed-auth.throttle';
 import { createServices, type Services } from './services/services.factory';
 
@@ -65,6 +71,12 @@ export interface AppConfig {
   databaseTimeouts?: Partial<DatabaseTimeouts>;
   /** Outbound webhooks (PARLEY_WEBHOOK_*); each given replaces its default (private targets blocked in production). */
   webhooks?: Partial<WebhookConfig>;
+  /**
+   * Uploads' folder and links (PARLEY_UPLOAD_DIR, PARLEY_ATTACHMENT_LINK_TTL_SECONDS,
+   * PARLEY_PUBLIC_URL, PARLEY_LINK_SECRET); each given replaces its default. main.ts passes
+   * `<dataDir>/uploads`; without a folder, a `parley-uploads` folder in the system's temp dir.
+   */
+  attachments?: Partial<AttachmentConfig>;
 }
 
 export interface App {
@@ -104,6 +116,8 @@ export async function createApp(config: AppConfig): Promise<App> {
     }),
   );
   const availability = new DatabaseAvailability(config.databaseUrl, logger);
+  const attachments = config.attachments ?? {};
+  const linkSecret = attachments.linkSecret ?? (await loadLinkSecret(orm.em, clock.now()));
   const metrics = new ParleyMetrics(clock, logger);
 
   const scheduler = new AgendaScheduler(
@@ -132,6 +146,16 @@ export async function createApp(config: AppConfig): Promise<App> {
     metrics,
     subscriberBuffer: limits.webSocket.subscriberBuffer,
     webhooks,
+    typingLapseMs: limits.typingLapseMs,
+    attachments: {
+      storage: new LocalAttachmentStorage(attachments.dir ?? join(tmpdir(), 'parley-uploads')),
+      settings: {
+        attachWindowSeconds: limits.uploads.attachWindowSeconds,
+        linkTtlSeconds: attachments.linkTtlSeconds ?? 3_600,
+        publicUrl: attachments.publicUrl,
+        linkSecret,
+      },
+    },
   });
   const schema = await getSchema();
   const formatError = createErrorFormatter({ logger, production, availability });
@@ -143,13 +167,16 @@ export async function createApp(config: AppConfig): Promise<App> {
   const expressApp = express();
   expressApp.disable('x-powered-by');
   // Apollo needs the HTTP server (to drain it) before its handler can exist; set once Apollo starts.
-  const routes: { graphql?: (req: http.IncomingMessage, res: http.ServerResponse) => void } = {};
+  type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  const routes: { graphql?: Route; uploads?: Route; files?: Route } = {};
   const httpServer = http.createServer(serverOptions(limits.http), (req, res) => {
     applySecurityHeaders(res);
     res.setHeader(REQUEST_ID_HEADER, requestId(req));
     if (applyCors(req, res)) return;
     const path = (req.url ?? '/').split('?', 1)[0];
     if (routes.graphql && (path === '/graphql' || path === '/graphql/')) routes.graphql(req, res);
+    else if (routes.uploads && path === UPLOADS_PATH) routes.uploads(req, res);
+    else if (routes.files && path?.startsWith(FILES_PATH_PREFIX)) routes.files(req, res);
     else expressApp(req, res);
   });
   applyServerLimits(httpServer, limits.http);
@@ -237,6 +264,19 @@ export async function createApp(config: AppConfig): Promise<App> {
       ),
   });
 
+  const unavailable = (err: unknown) =>
+    availability.report(err) ? serviceUnavailable(availability, 'The database could not answer') : null;
+  // Outside GraphQL, streamed (ARCHITECTURE.md "Attachments"): a file is never held in memory whole.
+  routes.uploads = uploadHandler({
+    attachments: services.attachments,
+    maxBytes: limits.uploads.maxBytes,
+    authenticate: (req) => authenticateRequest(services, availability, req, limits.auth.trustProxy),
+    rateLimit: (principal) => rateLimiter.checkRequest(principal),
+    unavailable,
+    logger,
+  });
+  routes.files = fileHandler({ attachments: services.attachments, unavailable, logger });
+
   let stopping: Promise<void> | undefined;
   return {
     httpServer,
@@ -257,6 +297,7 @@ export async function createApp(config: AppConfig): Promise<App> {
         // in-flight requests, and the WebSocket server closes its sockets.
         await apollo.stop();
         services.routing.stop();
+        services.typing.stop();
         // Before the bus and the pool: requests in flight finish and are recorded, or are released.
         await services.webhookDelivery.stop();
         await scheduler.stop();

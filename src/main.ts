@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     limits: config.limits,
     databaseTimeouts: config.databaseTimeouts,
     webhooks: config.webhooks,
+    attachments: config.attachments,
   }).catch(async (err: unknown) => {
     await embedded?.stop();
     throw err;

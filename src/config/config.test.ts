@@ -32,6 +32,12 @@ describe('loadConfig', () => {
       limits: defaultLimits(false),
       databaseTimeouts: DEFAULT_DATABASE_TIMEOUTS,
       webhooks: { ...WEBHOOK_DEFAULTS, blockPrivateAddresses: false },
+      attachments: {
+        dir: path.join(CWD, '.parley-data', 'uploads'),
+        linkTtlSeconds: 3_600,
+        publicUrl: undefined,
+        linkSecret: undefined,
+      },
     });
   });
 
@@ -65,7 +71,32 @@ describe('loadConfig', () => {
       limits: defaultLimits(true),
       databaseTimeouts: DEFAULT_DATABASE_TIMEOUTS,
       webhooks: { ...WEBHOOK_DEFAULTS, blockPrivateAddresses: true },
+      attachments: {
+        dir: '/var/lib/parley/uploads',
+        linkTtlSeconds: 3_600,
+        publicUrl: undefined,
+        linkSecret: undefined,
+      },
     });
+  });
+
+  it('reads the upload and attachment settings', () => {
+    const config = load({
+      PARLEY_UPLOAD_DIR: 'files',
+      PARLEY_UPLOAD_MAX_BYTES: '1048576',
+      PARLEY_UPLOAD_ATTACH_WINDOW_SECONDS: '600',
+      PARLEY_ATTACHMENT_LINK_TTL_SECONDS: '300',
+      PARLEY_PUBLIC_URL: 'https://parley.example.com/api/',
+      PARLEY_LINK_SECRET: 's'.repeat(32),
+    });
+    expect(config.attachments).toEqual({
+      dir: path.join(CWD, 'files'),
+      linkTtlSeconds: 300,
+      publicUrl: 'https://parley.example.com/api',
+      linkSecret: 's'.repeat(32),
+    });
+    expect(config.limits.uploads).toEqual({ maxBytes: 1_048_576, attachWindowSeconds: 600 });
+    expect(load({}).limits.uploads).toEqual({ maxBytes: 25 * 1024 * 1024, attachWindowSeconds: 3_600 });
   });
 
   it('reads the webhook settings: private targets blocked by default in production only', () => {
@@ -136,6 +167,8 @@ describe('loadConfig', () => {
         PARLEY_RATE_LIMIT_MESSAGES_PER_SECOND: '250',
         PARLEY_RATE_LIMIT_MUTATIONS_PER_SECOND: '5',
         PARLEY_RATE_LIMIT_MUTATIONS_BURST: '20',
+        PARLEY_RATE_LIMIT_TYPING_PER_SECOND: '2',
+        PARLEY_TYPING_LAPSE_MS: '4000',
         PARLEY_AUTH_FAILURES_PER_SECOND: '2',
         PARLEY_AUTH_FAILURES_BURST: '30',
         PARLEY_AUTH_NEGATIVE_CACHE_MS: '60000',
@@ -144,6 +177,8 @@ describe('loadConfig', () => {
         PARLEY_HTTP_REQUEST_TIMEOUT_MS: '20000',
         PARLEY_HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
         PARLEY_HTTP_MAX_CONNECTIONS: '50000',
+        PARLEY_UPLOAD_MAX_BYTES: '1000000',
+        PARLEY_UPLOAD_ATTACH_WINDOW_SECONDS: '900',
       }).limits,
     ).toEqual({
       query: {
@@ -165,6 +200,7 @@ describe('loadConfig', () => {
       rateLimits: {
         messages: { perSecond: 250, burst: 2500 },
         mutations: { perSecond: 5, burst: 20 },
+        typing: { perSecond: 2, burst: 20 },
       },
       auth: { failures: { perSecond: 2, burst: 30 }, negativeCacheMs: 60000, trustProxy: true },
       http: {
@@ -173,6 +209,8 @@ describe('loadConfig', () => {
         keepAliveTimeoutMs: 65000,
         maxConnections: 50000,
       },
+      typingLapseMs: 4_000,
+      uploads: { maxBytes: 1_000_000, attachWindowSeconds: 900 },
     });
   });
 
@@ -204,6 +242,9 @@ describe('loadConfig', () => {
     expect(load({}).limits.corsOrigins).toEqual(['*']);
     expect(load({ PARLEY_CORS_ORIGINS: 'none' }).limits.corsOrigins).toEqual([]);
     expect(load({ PARLEY_RATE_LIMIT_MESSAGES_PER_SECOND: '0' }).limits.rateLimits.messages).toBeNull();
+    expect(load({ PARLEY_RATE_LIMIT_TYPING_PER_SECOND: '0' }).limits.rateLimits.typing).toBeNull();
+    expect(load({}).limits.rateLimits.typing).toEqual({ perSecond: 5, burst: 10 });
+    expect(load({}).limits.typingLapseMs).toBe(6_000);
   });
 
   it('turns introspection off in production unless asked', () => {
@@ -216,6 +257,7 @@ describe('loadConfig', () => {
     [{ PORT: '-1' }, 'PORT'],
     [{ PARLEY_PG_PORT: '65536' }, 'PARLEY_PG_PORT'],
     [{ PARLEY_PG_PORT: 'pg' }, 'PARLEY_PG_PORT'],
+    [{ PARLEY_TYPING_LAPSE_MS: '0' }, 'PARLEY_TYPING_LAPSE_MS'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
     [{ NODE_ENV: 'production' }, 'ADMIN_TOKEN'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
@@ -244,6 +286,13 @@ describe('loadConfig', () => {
     [{ PARLEY_HTTP_REQUEST_TIMEOUT_MS: 'soon' }, 'PARLEY_HTTP_REQUEST_TIMEOUT_MS'],
     [{ PARLEY_HTTP_KEEP_ALIVE_TIMEOUT_MS: '1.5' }, 'PARLEY_HTTP_KEEP_ALIVE_TIMEOUT_MS'],
     [{ PARLEY_HTTP_MAX_CONNECTIONS: '0' }, 'PARLEY_HTTP_MAX_CONNECTIONS'],
+    [{ PARLEY_UPLOAD_MAX_BYTES: '25MB' }, 'PARLEY_UPLOAD_MAX_BYTES'],
+    [{ PARLEY_UPLOAD_MAX_BYTES: '2147483648' }, 'PARLEY_UPLOAD_MAX_BYTES'],
+    [{ PARLEY_UPLOAD_ATTACH_WINDOW_SECONDS: '0' }, 'PARLEY_UPLOAD_ATTACH_WINDOW_SECONDS'],
+    [{ PARLEY_ATTACHMENT_LINK_TTL_SECONDS: '1h' }, 'PARLEY_ATTACHMENT_LINK_TTL_SECONDS'],
+    [{ PARLEY_PUBLIC_URL: 'parley.example.com' }, 'PARLEY_PUBLIC_URL'],
+    [{ PARLEY_PUBLIC_URL: 'ftp://parley.example.com' }, 'PARLEY_PUBLIC_URL'],
+    [{ PARLEY_LINK_SECRET: 'short' }, 'PARLEY_LINK_SECRET'],
     [
       { PARLEY_HTTP_HEADERS_TIMEOUT_MS: '40000', PARLEY_HTTP_REQUEST_TIMEOUT_MS: '30000' },
       'PARLEY_HTTP_HEADERS_TIMEOUT_MS',

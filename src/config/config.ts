@@ -27,6 +27,22 @@ export interface Config {
   /** Deadlines on the serving database pool (db/orm.config.ts). */
   databaseTimeouts: DatabaseTimeouts;
   webhooks: WebhookConfig;
+  attachments: AttachmentConfig;
+}
+
+/** Where uploads live and how their links are made (docs/domain.md "Attachments"). */
+export interface AttachmentConfig {
+  /** The local store's folder (PARLEY_UPLOAD_DIR; default `<dataDir>/uploads`). */
+  dir: string;
+  /** How long an Attachment.url link serves the bytes. */
+  linkTtlSeconds: number;
+  /** Makes links absolute (`https://host[/path]`, no trailing slash); absent: links are paths. */
+  publicUrl: string | undefined;
+  /**
+   * Signs links; every process of a deployment must use the same. Absent: one generated once and
+   * kept in the database, which all processes share.
+   */
+  linkSecret: string | undefined;
 }
 
 /** Outbound webhooks (docs/domain.md "Outbound delivery to partners"). */
@@ -226,6 +242,34 @@ function loadWebhookConfig(env: Env, production: boolean): WebhookConfig {
   };
 }
 
+// Attachment.size is a GraphQL Int.
+const MAX_UPLOAD_BYTES = 2_147_483_647;
+
+function parseUploadMaxBytes(env: Env, fallback: number): number {
+  const bytes = parseCount(env, 'PARLEY_UPLOAD_MAX_BYTES', fallback);
+  if (bytes > MAX_UPLOAD_BYTES) {
+    throw new ConfigError('PARLEY_UPLOAD_MAX_BYTES', `${bytes} is more than ${MAX_UPLOAD_BYTES} (2 GiB - 1)`);
+  }
+  return bytes;
+}
+
+function loadAttachmentConfig(env: Env, dataDir: string, cwd: string): AttachmentConfig {
+  const dir = optional(env, 'PARLEY_UPLOAD_DIR');
+  // Links are made by appending a path: a trailing slash would double it.
+  const publicUrl = parseUrl(env, 'PARLEY_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '');
+  // Whoever holds the secret can mint links to any attachment: as hard to guess as the admin token.
+  const linkSecret = optional(env, 'PARLEY_LINK_SECRET');
+  if (linkSecret !== undefined && linkSecret.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError('PARLEY_LINK_SECRET', `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+  }
+  return {
+    dir: dir === undefined ? path.join(dataDir, 'uploads') : path.resolve(cwd, dir),
+    linkTtlSeconds: parseCount(env, 'PARLEY_ATTACHMENT_LINK_TTL_SECONDS', 3_600),
+    publicUrl,
+    linkSecret,
+  };
+}
+
 function loadLimits(env: Env, production: boolean): Limits {
   const d = defaultLimits(production);
   return {
@@ -248,6 +292,7 @@ function loadLimits(env: Env, production: boolean): Limits {
     rateLimits: {
       messages: parseRateLimit(env, 'PARLEY_RATE_LIMIT_MESSAGES', d.rateLimits.messages),
       mutations: parseRateLimit(env, 'PARLEY_RATE_LIMIT_MUTATIONS', d.rateLimits.mutations),
+      typing: parseRateLimit(env, 'PARLEY_RATE_LIMIT_TYPING', d.rateLimits.typing ?? null),
     },
     auth: {
       failures: parseRateLimit(env, 'PARLEY_AUTH_FAILURES', d.auth.failures),
@@ -255,6 +300,15 @@ function loadLimits(env: Env, production: boolean): Limits {
       trustProxy: parseBoolean(env, 'PARLEY_TRUST_PROXY', d.auth.trustProxy),
     },
     http: parseHttpServerLimits(env, d.http),
+    typingLapseMs: parseCount(env, 'PARLEY_TYPING_LAPSE_MS', d.typingLapseMs),
+    uploads: {
+      maxBytes: parseUploadMaxBytes(env, d.uploads.maxBytes),
+      attachWindowSeconds: parseCount(
+        env,
+        'PARLEY_UPLOAD_ATTACH_WINDOW_SECONDS',
+        d.uploads.attachWindowSeconds,
+      ),
+    },
   };
 }
 
@@ -281,11 +335,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     throw new ConfigError('MONGODB_URL', 'is required when AGENDA_BACKEND=mongodb');
   }
 
+  const dataDir = path.resolve(cwd, optional(env, 'PARLEY_DATA_DIR') ?? '.parley-data');
   return {
     nodeEnv,
     port: parsePort(env),
     databaseUrl: parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
-    dataDir: path.resolve(cwd, optional(env, 'PARLEY_DATA_DIR') ?? '.parley-data'),
+    dataDir,
     pgPort: parsePgPort(env),
     adminToken,
     metricsToken,
@@ -313,5 +368,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       ),
     },
     webhooks: loadWebhookConfig(env, production),
+    attachments: loadAttachmentConfig(env, dataDir, cwd),
   };
 }

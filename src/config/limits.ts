@@ -40,6 +40,11 @@ export interface RateLimits {
   messages: RateLimit | null;
   /** Every other mutation, per agent or integration token. null: unlimited. */
   mutations: RateLimit | null;
+  /**
+   * setTyping, per agent token (an integration's draws on its message bucket: it relays every end
+   * user of the channel). null or absent: unlimited.
+   */
+  typing?: RateLimit | null;
 }
 
 /** Failed authentication, per client address (SECURITY.md "Failed authentication"). */
@@ -67,6 +72,14 @@ export interface HttpServerLimits {
   maxConnections: number;
 }
 
+/** Uploads (docs/domain.md "Attachments"; SECURITY.md "Uploads and attachment links"). */
+export interface UploadLimits {
+  /** A larger file is refused with 413 as soon as it passes this, while it streams. */
+  maxBytes: number;
+  /** An upload is attached within this or never; unattached, the sweep then removes it. */
+  attachWindowSeconds: number;
+}
+
 export interface Limits {
   query: QueryLimits;
   /** HTTP request bodies; larger ones get 413. */
@@ -80,6 +93,9 @@ export interface Limits {
   rateLimits: RateLimits;
   auth: AuthLimits;
   http: HttpServerLimits;
+  /** A `typing: true` not renewed within this lapses (docs/domain.md "Typing"). */
+  typingLapseMs: number;
+  uploads: UploadLimits;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
@@ -105,7 +121,12 @@ export const DEFAULT_WEBSOCKET_LIMITS: WebSocketLimits = {
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   messages: { perSecond: 100, burst: 1_000 },
   mutations: { perSecond: 20, burst: 100 },
+  // A console renews every ~3 s and stops on send; one person never needs more than a few a second.
+  typing: { perSecond: 5, burst: 10 },
 };
+
+/** docs/domain.md "Typing": the contract's 6 s; a console renews every ~3 s, so one lost renewal is forgiven. */
+export const DEFAULT_TYPING_LAPSE_MS = 6_000;
 
 /**
  * 10 failures a second (bursts of 200) per address bound what wrong tokens cost the database to a
@@ -133,6 +154,16 @@ export const DEFAULT_HTTP_SERVER_LIMITS: HttpServerLimits = {
   maxConnections: 10_000,
 };
 
+/**
+ * 25 MiB: a phone's photo or video clip, a PDF of scans; what messaging apps accept for documents
+ * is of this order. Attachment.size is a GraphQL Int, so nothing above 2^31 - 1 can be configured.
+ * An hour to attach: a reply is written in minutes; an upload left unused costs disk until then.
+ */
+export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
+  maxBytes: 25 * 1024 * 1024,
+  attachWindowSeconds: 3_600,
+};
+
 export function defaultLimits(production: boolean): Limits {
   return {
     query: { ...DEFAULT_QUERY_LIMITS },
@@ -142,5 +173,7 @@ export function defaultLimits(production: boolean): Limits {
     rateLimits: { ...DEFAULT_RATE_LIMITS },
     auth: { ...DEFAULT_AUTH_LIMITS },
     http: { ...DEFAULT_HTTP_SERVER_LIMITS },
+    typingLapseMs: DEFAULT_TYPING_LAPSE_MS,
+    uploads: { ...DEFAULT_UPLOAD_LIMITS },
   };
 }

@@ -5,8 +5,11 @@ import { ConversationStyleEntity } from './conversation-style.entity';
 import { EndUserEntity } from './end-user.entity';
 import { MessageEntity } from './message.entity';
 import { RoutingSettingsEntity } from './routing-settings.entity';
+import { ServerSecretEntity } from './server-secret.entity';
 import { TicketEventEntity } from './ticket-event.entity';
+import { TicketReadEntity } from './ticket-read.entity';
 import { TicketEntity } from './ticket.entity';
+import { UploadEntity } from './upload.entity';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 
@@ -18,8 +21,11 @@ export const entities = [
   EndUserEntity,
   MessageEntity,
   RoutingSettingsEntity,
+  ServerSecretEntity,
   TicketEntity,
   TicketEventEntity,
+  TicketReadEntity,
+  UploadEntity,
   WebhookDeliveryEntity,
   WebhookEndpointEntity,
 ];

@@ -32,6 +32,13 @@ import { TicketEntity } from './ticket.entity';
   expression:
     'create unique index "messages_client_message_unique" on "messages" ("ticket_id", coalesce("agent_id", \'00000000-0000-0000-0000-000000000000\'::uuid), "client_message_id") where "client_message_id" is not null',
 })
+// docs/domain.md "Search": TicketFilter.text. Searches spell this expression exactly
+// (services/desk/ticket-search.store.ts), or the planner cannot use the index.
+@Index({
+  name: 'messages_search_index',
+  expression:
+    'create index "messages_search_index" on "messages" using gin (to_tsvector(\'simple\', "body"))',
+})
 @Check({ name: 'messages_sequence_positive', expression: 'sequence >= 1' })
 @Check({
   name: 'messages_client_message_id_by_agent',
@@ -53,6 +60,8 @@ import { TicketEntity } from './ticket.entity';
   expression:
     'delivery_error is null or (char_length(delivery_error) >= 1 and char_length(delivery_error) <= 1000)',
 })
+// docs/domain.md "Internal notes": only agents and admins write them.
+@Check({ name: 'messages_internal_by_agent', expression: "not internal or author_type = 'AGENT'" })
 @Check({
   name: 'messages_read_delivered',
   expression: 'read_at is null or delivered_at is not null',
@@ -79,6 +88,10 @@ export class MessageEntity {
 
   @Property({ type: 'text' })
   body!: string;
+
+  /** An internal note: seen by agents and admins only (domain/auth/visibility.ts). */
+  @Property({ type: 'boolean', default: false })
+  internal: boolean & Opt = false;
 
   @Property({ type: 'text', nullable: true })
   externalId: string | null = null;

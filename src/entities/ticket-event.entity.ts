@@ -1,4 +1,14 @@
-import { BigIntType, Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import {
+  BigIntType,
+  Entity,
+  Enum,
+  Index,
+  ManyToOne,
+  PrimaryKey,
+  Property,
+  type Opt,
+  type Ref,
+} from '@mikro-orm/core';
 import { ActorType, AuthorType, TicketChangeKind, TicketStatus } from '../domain/ticket/ticket.enums';
 import { MessageEntity } from './message.entity';
 import { TicketEntity } from './ticket.entity';
@@ -41,6 +51,10 @@ export class TicketEventEntity {
 
   @Enum({ items: () => AuthorType, nativeEnumName: 'author_type', nullable: true })
   authorType: AuthorType | null = null;
+
+  /** The change carries an internal note: integrations and webhooks never receive it. */
+  @Property({ type: 'boolean', default: false })
+  internal: boolean & Opt = false;
 
   @Enum({ items: () => ActorType, nativeEnumName: 'actor_type' })
   actorType!: ActorType;

@@ -45,6 +45,7 @@ const COLUMNS: readonly (readonly [name: string, type: string, value: (e: Ticket
     ['previous_offered_to_id', 'uuid', (e) => e.previousOfferedToId],
     ['channel_id', 'uuid', (e) => e.channelId],
     ['requester_id', 'uuid', (e) => e.requesterId],
+    ['internal', 'boolean', (e) => e.internal],
   ];
 const NAMES = COLUMNS.map(([name]) => name).join(', ');
 const ROW = `(${COLUMNS.map(([, type]) => `?::${type}`).join(', ')})`;
@@ -80,7 +81,7 @@ export async function writeEvents(em: EntityManager, rows: readonly TicketEventE
 
 const SELECT = `e.id::text as id, e.stream_xid::text as stream_xid, e.kind, e.at, e.agent_id, e.status,
   e.assignee_id, e.offered_to_id, e.previous_status, e.previous_assignee_id, e.previous_offered_to_id,
-  e.ticket_id, e.channel_id, e.requester_id, e.message_id`;
+  e.ticket_id, e.channel_id, e.requester_id, e.message_id, e.internal`;
 const ORDER = 'order by e.stream_xid, e.id';
 const AFTER = '(e.stream_xid, e.id) > (?::xid8, ?::bigint)';
 /**
@@ -198,9 +199,10 @@ export async function readRange(query: Query, read: RangeRead): Promise<LoggedCh
 }
 
 /**
- * matchesChange() (domain/stream/change-filter.ts) as SQL: the same fields, the same meaning (the
- * state — status, assignee, offered-to agent — before or after the change; the agent named or the
- * assignee it took the ticket from). Null when nothing can match.
+ * matchesChange() (domain/stream/change-filter.ts) as SQL: the same fields, the same meaning (internal
+ * notes only for who sees them; the
+ * state — status, assignee, offered-to agent — before or after the change; the agent named, the
+ * assignee it took the ticket from or the agent whose offer it ended). Null when nothing can match.
  */
 function filterSql(filter: ChangeFilter): { conditions: string[]; params: unknown[] } | null {
   const conditions: string[] = [];
@@ -223,6 +225,7 @@ function filterSql(filter: ChangeFilter): { conditions: string[]; params: unknow
     params.push(value);
   };
   equal('e.channel_id', filter.visibleChannelId);
+  if (!filter.internalNotes) conditions.push('not e.internal');
   equal('e.channel_id', filter.channelId);
   equal('e.requester_id', filter.requesterId);
   equal('e.ticket_id', filter.ticketId);
@@ -231,8 +234,10 @@ function filterSql(filter: ChangeFilter): { conditions: string[]; params: unknow
     params.push(`{${filter.kinds.join(',')}}`);
   }
   if (filter.agentId !== null) {
-    conditions.push('(e.agent_id = ?::uuid or e.previous_assignee_id = ?::uuid)');
-    params.push(filter.agentId, filter.agentId);
+    conditions.push(
+      '(e.agent_id = ?::uuid or e.previous_assignee_id = ?::uuid or e.previous_offered_to_id = ?::uuid)',
+    );
+    params.push(filter.agentId, filter.agentId, filter.agentId);
   }
   // The ticket's state before or after the change, each side as a whole.
   if (filter.statuses !== null || filter.assigneeId !== null || filter.offeredToId !== null) {
@@ -275,6 +280,7 @@ function toLogged(row: Record<string, unknown>): LoggedChange {
     ticketId: row.ticket_id as string,
     channelId: row.channel_id as string,
     requesterId: row.requester_id as string,
+    internal: row.internal === true,
     messageId: (row.message_id as string | null) ?? null,
   };
 }

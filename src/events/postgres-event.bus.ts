@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { TypingSignal } from '../domain/typing/typing-lapse';
 import type { Logger } from '../observability/logger';
 import { committedHead, firstAfter, queryOn } from './event-log.store';
 import { loadChanges } from './change-loader';
@@ -10,13 +11,19 @@ import { LocalFanOut, type TicketEventBus } from './ticket-event.bus';
 
 /** Wake-ups: "the log has grown", sent after a commit, never inside one. */
 const WAKE_CHANNEL = 'parley_wake';
-/** Announcements that are not ticket changes: agent changes, revoked tokens, settle markers. */
+/** Announcements that are not ticket changes: agent changes, revoked tokens, typing, settle markers. */
 const ANNOUNCE_CHANNEL = 'parley_events';
 // Wake-ups are a shortcut; this poll is the guarantee when one is missed.
 const POLL_MS = 1_000;
 const MIN_WAKE_INTERVAL_MS = 4;
 
-type Announcement = { a: string } | { s: string } | { r: string[] };
+/** A typing signal on the wire: `at` in epoch milliseconds; `p` the sending process, which has it already. */
+interface WireTyping {
+  y: Omit<TypingSignal, 'at'> & { at: number };
+  p: string;
+}
+
+type Announcement = { a: string } | { s: string } | { r: string[] } | WireTyping;
 
 export interface PostgresEventBus extends TicketEventBus {
   start(): Promise<void>;
@@ -75,6 +82,8 @@ export function createPostgresEventBus(options: {
       barriers.delete(wire.s);
     } else if ('a' in wire) {
       fanOut.publishAgentChanged(wire.a);
+    } else if ('y' in wire) {
+      if (wire.p !== processId) fanOut.publishTyping({ ...wire.y, at: new Date(wire.y.at) });
     } else {
       fanOut.publishTokensRevoked(wire.r);
     }
@@ -125,6 +134,13 @@ export function createPostgresEventBus(options: {
       }
     },
     onTokensRevoked: (listener) => fanOut.onTokensRevoked(listener),
+    async publishTyping(signal) {
+      // Its own statement, outside any transaction: typing is never stored. This process hears
+      // every announcement back too; it takes its own at once instead (p), not a round trip later.
+      await announce(em.fork(), { y: { ...signal, at: signal.at.getTime() }, p: processId });
+      fanOut.publishTyping(signal);
+    },
+    onTyping: (listener) => fanOut.onTyping(listener),
     subscriberCount: () => fanOut.subscriberCount(),
     async settle() {
       // Announcements arrive in commit order: once our own marker is back, the earlier ones are in.

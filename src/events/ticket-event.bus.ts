@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { matchesChange, type ChangeFilter } from '../domain/stream/change-filter';
 import { STREAM_START, type StreamPosition } from '../domain/stream/stream-position';
+import type { TypingSignal } from '../domain/typing/typing-lapse';
 import type { MessageEntity } from '../entities/message.entity';
 import type { TicketEntity } from '../entities/ticket.entity';
 import type { LoggedChange } from './event-log.store';
@@ -53,6 +54,14 @@ export interface TicketEventBus {
   revokeTokens(tx: EntityManager, tokenIds: readonly string[]): Promise<void>;
   /** Calls `listener` with the ids of revoked tokens; returns the unsubscribe. */
   onTokensRevoked(listener: (tokenIds: readonly string[]) => void): () => void;
+  /**
+   * Announces a typing signal to every process (docs/domain.md "Typing"): never stored, so a process
+   * that is not listening at that moment never hears of it. This process's listeners get it once,
+   * after the announcement is sent.
+   */
+  publishTyping(signal: TypingSignal): Promise<void>;
+  /** Calls `listener` with every typing signal, from any process; returns the unsubscribe. */
+  onTyping(listener: (signal: TypingSignal) => void): () => void;
   /** Live listeners, for operations (and tests that must not commit before one is live). */
   subscriberCount(): number;
   /** Resolves once every change committed before the call has been delivered to local listeners. */
@@ -73,6 +82,7 @@ export class LocalFanOut {
   private readonly progressListeners = new Set<(position: StreamPosition) => void>();
   private readonly agentQueues = new Set<EventQueue<string>>();
   private readonly revocationListeners = new Set<(tokenIds: readonly string[]) => void>();
+  private readonly typingListeners = new Set<(signal: TypingSignal) => void>();
   private position: StreamPosition = STREAM_START;
 
   published(): StreamPosition {
@@ -155,6 +165,15 @@ export class LocalFanOut {
   onTokensRevoked(listener: (tokenIds: readonly string[]) => void): () => void {
     this.revocationListeners.add(listener);
     return () => this.revocationListeners.delete(listener);
+  }
+
+  publishTyping(signal: TypingSignal): void {
+    for (const listener of this.typingListeners) listener(signal);
+  }
+
+  onTyping(listener: (signal: TypingSignal) => void): () => void {
+    this.typingListeners.add(listener);
+    return () => this.typingListeners.delete(listener);
   }
 
   subscriberCount(): number {

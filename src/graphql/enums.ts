@@ -122,6 +122,10 @@ registerEnumType(TicketChangeKind, {
       description:
         "The partner reported a delivery receipt that moved an agent's message on (the change's message, with its deliveryStatus).",
     },
+    TRANSFERRED: {
+      description:
+        "The assignee or an admin transferred the ticket: offered to another agent (NEW, see the ticket's offeredTo), assigned to it under auto-accept (see assignee), or back to the queue. previousAssignee is who had it.",
+    },
   },
 });
 registerEnumType(MessageDeliveryStatus, {

@@ -5,8 +5,11 @@ import type { ChannelEntity } from '../entities/channel.entity';
 import type { ConversationStyleEntity } from '../entities/conversation-style.entity';
 import type { EndUserEntity } from '../entities/end-user.entity';
 import type { TicketEntity } from '../entities/ticket.entity';
+import type { UploadEntity } from '../entities/upload.entity';
 import type { WebhookEndpointEntity } from '../entities/webhook-endpoint.entity';
 import type { TicketChangeEvent } from '../events/ticket-event.bus';
+import type { Principal } from '../domain/auth/principal';
+import type { ReadState } from '../services/desk/read-state.store';
 import type { Services } from '../services/services.factory';
 
 /** Per-request batching, so a page of N tickets costs one query per related table, not N. */
@@ -22,6 +25,16 @@ export interface Loaders {
   webhookEndpoint: DataLoader<string, WebhookEndpointEntity | undefined>;
   /** A change of the event log by its log id (a webhook delivery's), loaded as the stream loads it. */
   changeByEventId: DataLoader<string, TicketChangeEvent | undefined>;
+  /** A message's attachments by the message's id: one query for a page of messages. */
+  messageAttachments: DataLoader<string, UploadEntity[]>;
+  /** A ticket's read state for the calling agent: one statement for a page of tickets. */
+  readState: DataLoader<ReadStateKey, ReadState | undefined, string>;
+}
+
+/** Keyed by caller too: the loaders are made before any principal is known to them. */
+export interface ReadStateKey {
+  readonly principal: Principal;
+  readonly ticketId: string;
 }
 
 /**
@@ -73,7 +86,39 @@ export function createLoaders(services: Services, { cache }: { cache: boolean })
       },
       { cache },
     ),
+    messageAttachments: new DataLoader<string, UploadEntity[]>(
+      async (ids) => {
+        const byMessage = new Map<string, UploadEntity[]>();
+        for (const upload of await services.attachments.listForMessages(ids)) {
+          const messageId = upload.message?.id ?? '';
+          byMessage.set(messageId, [...(byMessage.get(messageId) ?? []), upload]);
+        }
+        return ids.map((id) => byMessage.get(id) ?? []);
+      },
+      { cache },
+    ),
+    readState: new DataLoader<ReadStateKey, ReadState | undefined, string>(
+      async (keys) => {
+        // One request is one caller: the batch is read for the first key's, and any other's apart.
+        const byCaller = new Map<Principal, string[]>();
+        for (const { principal, ticketId } of keys) {
+          byCaller.set(principal, [...(byCaller.get(principal) ?? []), ticketId]);
+        }
+        const states = new Map<Principal, Map<string, ReadState>>();
+        await Promise.all(
+          [...byCaller].map(async ([principal, ids]) =>
+            states.set(principal, await services.readState.readStates(principal, ids)),
+          ),
+        );
+        return keys.map(({ principal, ticketId }) => states.get(principal)?.get(ticketId.toLowerCase()));
+      },
+      { cache, cacheKeyFn: ({ principal, ticketId }) => `${readerKey(principal)}/${ticketId}` },
+    ),
   };
+}
+
+function readerKey(principal: Principal): string {
+  return principal.role === 'AGENT' ? principal.agentId : principal.role;
 }
 
 /** For relations the database guarantees (foreign keys): absence means the data changed under us. */

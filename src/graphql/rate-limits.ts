@@ -19,10 +19,21 @@ export const RATE_LIMITED = 'RATE_LIMITED';
  */
 const MESSAGE_FIELDS: ReadonlySet<string> = new Set(['receiveMessage', 'updateMessageDelivery']);
 
+/**
+ * An agent's typing has a small bucket of its own, so renewing it never costs a reply. An
+ * integration's is partner traffic that grows with the conversations (it relays every end user of
+ * the channel): it draws on the message bucket.
+ */
+const TYPING_FIELD = 'setTyping';
+
+type Bucket = keyof RateLimits;
+const BUCKETS: readonly Bucket[] = ['messages', 'mutations', 'typing'];
+
 const SWEEP_EVERY = 10_000;
 
 /**
- * Mutations per token: receiveMessage and updateMessageDelivery draw on the token's message bucket, every other mutation on
+ * Mutations per token: receiveMessage and updateMessageDelivery draw on the token's message bucket,
+ * setTyping on an agent's typing bucket (an integration's message bucket), every other mutation on
  * its mutation bucket, one token per root field. The check happens before anything runs, so a
  * refused operation changes nothing, and an accepted one is never dropped. The admin token is not
  * limited (it is the operator's own). Buckets live in this process: with N processes behind a load
@@ -45,14 +56,14 @@ export class MutationRateLimiter {
   ): GraphQLError | null {
     if (operation.operation !== 'mutation') return null;
     if (principal.role !== 'AGENT' && principal.role !== 'INTEGRATION') return null;
-    const counts = { messages: 0, mutations: 0 };
+    const counts: Record<Bucket, number> = { messages: 0, mutations: 0, typing: 0 };
     for (const name of rootFields(document, operation.selectionSet)) {
       if (name === '__typename') continue;
-      counts[MESSAGE_FIELDS.has(name) ? 'messages' : 'mutations']++;
+      counts[bucketOf(name, principal.role)]++;
     }
     const nowMs = this.clock.now().getTime();
     const planned: [string, BucketState][] = [];
-    for (const kind of ['messages', 'mutations'] as const) {
+    for (const kind of BUCKETS) {
       const rate = this.limits[kind];
       if (!rate || counts[kind] === 0) continue;
       const key = `${kind}:${principal.tokenId}`;
@@ -65,17 +76,43 @@ export class MutationRateLimiter {
     return null;
   }
 
+  /**
+   * A request outside GraphQL that writes like a mutation (POST /uploads): one token from the
+   * caller's mutation bucket, the same one its mutations draw on.
+   */
+  checkRequest(principal: Principal): GraphQLError | null {
+    if (principal.role !== 'AGENT' && principal.role !== 'INTEGRATION') return null;
+    const rate = this.limits.mutations;
+    if (!rate) return null;
+    const key = `mutations:${principal.tokenId}`;
+    const result = take(rate, this.buckets.get(key), this.clock.now().getTime(), 1);
+    if (!result.allowed) return refusal('mutations', rate, 1, result.retryAfterMs);
+    this.buckets.set(key, result.state);
+    return null;
+  }
+
   // A full bucket is the same as no bucket: forgetting it keeps memory bounded by active tokens.
   private sweep(nowMs: number): void {
     for (const [key, state] of this.buckets) {
-      const rate = this.limits[key.startsWith('messages:') ? 'messages' : 'mutations'];
+      const rate = this.limits[key.slice(0, key.indexOf(':')) as Bucket];
       if (!rate || isFull(rate, state, nowMs)) this.buckets.delete(key);
     }
   }
 }
 
-function refusal(kind: keyof RateLimits, rate: RateLimit, count: number, retryAfterMs: number): GraphQLError {
-  const what = kind === 'messages' ? 'receiveMessage and updateMessageDelivery calls' : 'mutations';
+function bucketOf(field: string, role: 'AGENT' | 'INTEGRATION'): Bucket {
+  if (field === TYPING_FIELD) return role === 'AGENT' ? 'typing' : 'messages';
+  return MESSAGE_FIELDS.has(field) ? 'messages' : 'mutations';
+}
+
+const WHAT: Record<Bucket, string> = {
+  messages: 'receiveMessage, updateMessageDelivery and setTyping calls',
+  mutations: 'mutations',
+  typing: 'setTyping calls',
+};
+
+function refusal(kind: Bucket, rate: RateLimit, count: number, retryAfterMs: number): GraphQLError {
+  const what = WHAT[kind];
   if (!Number.isFinite(retryAfterMs)) {
     return new GraphQLError(
       `One operation may hold at most ${rate.burst} ${what} for this token; this one holds ${count}. Split it.`,

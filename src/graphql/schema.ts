@@ -9,11 +9,13 @@ import { ChannelResolver } from './resolvers/channel.resolver';
 import { ConversationStyleResolver } from './resolvers/conversation-style.resolver';
 import { MessageResolver } from './resolvers/message.resolver';
 import { NodeResolver } from './resolvers/node.resolver';
+import { ReadStateResolver } from './resolvers/read-state.resolver';
 import { RoutingSettingsResolver } from './resolvers/routing-settings.resolver';
 import { RoutingResolver } from './resolvers/routing.resolver';
 import { TicketStatsResolver } from './resolvers/ticket-stats.resolver';
 import { TicketChangeResolver } from './resolvers/ticket-change.resolver';
 import { EndUserResolver, TicketResolver } from './resolvers/ticket.resolver';
+import { TypingResolver } from './resolvers/typing.resolver';
 import { WebhookDeliveryResolver, WebhookEndpointResolver } from './resolvers/webhook.resolver';
 import { DateTimeScalar } from './scalars';
 
@@ -30,11 +32,13 @@ export function getSchema(): Promise<GraphQLSchema> {
       EndUserResolver,
       MessageResolver,
       NodeResolver,
+      ReadStateResolver,
       RoutingResolver,
       RoutingSettingsResolver,
       TicketResolver,
       TicketStatsResolver,
       TicketChangeResolver,
+      TypingResolver,
       WebhookEndpointResolver,
       WebhookDeliveryResolver,
     ],

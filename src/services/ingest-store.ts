@@ -185,8 +185,8 @@ export async function lockCurrentTicket(
 
 /**
  * One statement for everything ingestion writes: the ticket (inserted, with the end user's last
- * closed ticket as followUpOf, or updated), the message, the events (whose ids it sets), and the
- * end user's new display name, if any.
+ * closed ticket as followUpOf, or updated), the message, the events (whose ids it sets), the
+ * attachments' link to the message, and the end user's new display name, if any.
  */
 export async function writeIngest(
   em: EntityManager,
@@ -195,6 +195,8 @@ export async function writeIngest(
     ticketCreated: boolean;
     message: MessageEntity;
     events: readonly TicketEventEntity[];
+    /** Uploads locked and checked for this message (AttachmentService.lockAttachable). */
+    attachmentIds?: readonly string[];
     displayName: { endUserId: string; name: string } | null;
   },
 ): Promise<void> {
@@ -239,6 +241,10 @@ export async function writeIngest(
     m.reopenedTicket,
     m.createdAt,
   );
+  if (w.attachmentIds && w.attachmentIds.length > 0) {
+    ctes.push('attachment_write as (update uploads set message_id = ? where id = any(?::uuid[]))');
+    params.push(m.id, `{${w.attachmentIds.join(',')}}`);
+  }
   if (w.displayName) {
     ctes.push('end_user_write as (update end_users set display_name = ? where id = ?)');
     params.push(w.displayName.name, w.displayName.endUserId);

@@ -1,10 +1,11 @@
 import { LockMode, ref, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../domain/auth/principal';
-import { seesChannel } from '../domain/auth/visibility';
+import { seesInternalNotes, seesMessage } from '../domain/auth/visibility';
 import type { Clock } from '../domain/clock';
 import { badInput, DomainError, forbidden, notFound } from '../domain/errors';
 import { normalizeSkills } from '../domain/skills';
+import { normalizeAttachmentIds } from '../domain/attachment/attachment.rules';
 import { normalizeBody, normalizeExternalId, validateClientMessageId } from '../domain/ticket/message.rules';
 import {
   applyDeliveryReport,
@@ -27,6 +28,7 @@ import { EndUserEntity } from '../entities/end-user.entity';
 import { MessageEntity } from '../entities/message.entity';
 import { TicketEntity } from '../entities/ticket.entity';
 import { actorOf } from './actor';
+import type { AttachmentService } from './attachments/attachment.service';
 import { refuseDuplicates } from './db-errors';
 import { isId, requireId } from './ids';
 import { lockCurrentTicket, lockEndUser, writeIngest, type Repeat } from './ingest-store';
@@ -43,6 +45,8 @@ export interface ReceiveMessageInput {
   externalMessageId?: string | null;
   priority?: TicketPriority | null;
   requiredSkills?: readonly string[] | null;
+  /** Uploads of the caller to attach (docs/domain.md "Attachments"). */
+  attachmentIds?: readonly string[] | null;
 }
 
 export interface ReceiveMessageResult {
@@ -62,6 +66,8 @@ interface Ingest {
   priority: TicketPriority;
   requiredSkills: string[];
   actor: Actor;
+  viewer: Principal;
+  attachmentIds: string[];
 }
 
 const MAX_DISPLAY_NAME = 200;
@@ -76,6 +82,15 @@ const RETRIED_CONSTRAINTS = new Set([
 // The ticket's lock already serialises replies; should the index still refuse a clientMessageId
 // (a write that bypassed the lock), the retry finds the first message and answers it.
 const SEND_RETRIED_CONSTRAINTS = new Set(['messages_client_message_unique']);
+
+/** sendMessage's options besides the text. */
+export interface SendOptions {
+  clientMessageId?: string | null;
+  /** An internal note (docs/domain.md "Internal notes"). */
+  internal?: boolean;
+  /** Uploads of the caller to attach (docs/domain.md "Attachments"). */
+  attachmentIds?: readonly string[] | null;
+}
 
 /** updateMessageDelivery's input: a partner's receipt for an agent's message. */
 export interface UpdateDeliveryInput {
@@ -112,6 +127,7 @@ export class MessageService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly changes: ChangeRunner,
+    private readonly attachments: AttachmentService,
   ) {}
 
   async receive(viewer: Principal, input: ReceiveMessageInput): Promise<ReceiveMessageResult> {
@@ -127,11 +143,12 @@ export class MessageService {
         'input.displayName',
       );
     }
+    const attachmentIds = normalizeAttachmentIds('input.attachmentIds', input.attachmentIds);
     const ingest: Ingest = {
       channelId,
       externalUserId: normalizeExternalId('input.externalUserId', input.externalUserId),
       displayName,
-      body: normalizeBody('input.body', input.body),
+      body: normalizeBody('input.body', input.body, attachmentIds.length > 0),
       externalMessageId:
         input.externalMessageId === null || input.externalMessageId === undefined
           ? null
@@ -139,6 +156,8 @@ export class MessageService {
       priority: input.priority ?? TicketPriority.NORMAL,
       requiredSkills: normalizeSkills('input.requiredSkills', input.requiredSkills ?? []),
       actor: actorOf(viewer),
+      viewer,
+      attachmentIds,
     };
 
     const { value: result, routed } = await this.changes.run((change) => this.ingest(change, ingest), {
@@ -179,6 +198,13 @@ export class MessageService {
     // meanwhile, the unique index refuses the message and the runner starts over, rolling back any
     // new end user, and lockEndUser then finds the repeat.)
     if (current?.repeat) return this.firstResult(em, current.repeat);
+    // Locked until the commit, so of two messages naming one upload the second finds it attached.
+    const uploads = await this.attachments.lockAttachable(
+      em,
+      input.viewer,
+      'input.attachmentIds',
+      input.attachmentIds,
+    );
 
     // A solved ticket whose style does not reopen on reply is over for the customer (live chat
     // closes on solve, so this is only a guard): the message starts a follow-up instead.
@@ -213,7 +239,7 @@ export class MessageService {
       }
     }
 
-    const message = this.newMessage(ticket, {
+    const message = newMessage(ticket, {
       authorType: AuthorType.END_USER,
       agentId: null,
       body: input.body,
@@ -228,6 +254,7 @@ export class MessageService {
       ticketCreated,
       message,
       events: change.takeUnwrittenEvents(),
+      attachmentIds: uploads.map((u) => u.id),
       displayName:
         input.displayName !== null && input.displayName !== endUser.displayName
           ? { endUserId: endUser.id, name: input.displayName }
@@ -281,7 +308,9 @@ export class MessageService {
   }
 
   /**
-   * An agent's reply (the assignee), or an admin's on any ticket that is not CLOSED. With a
+   * An agent's reply (the assignee), or an admin's on any ticket that is not CLOSED; with
+   * `internal`, a note for agents and admins only, written by the same rule (docs/domain.md
+   * "Internal notes"): it changes no status and counts for no reply metric. With a
    * clientMessageId, a retry (the same id from the same author on the same ticket) answers the
    * first message as it is and changes nothing (docs/domain.md "Messages and ingestion").
    */
@@ -289,10 +318,13 @@ export class MessageService {
     viewer: Principal,
     ticketId: string,
     body: string,
-    clientMessageId: string | null = null,
+    options: SendOptions = {},
   ): Promise<MessageEntity> {
     const id = requireId('Ticket', ticketId);
-    const text = normalizeBody('body', body);
+    const attachmentIds = normalizeAttachmentIds('attachmentIds', options.attachmentIds);
+    const text = normalizeBody('body', body, attachmentIds.length > 0);
+    const clientMessageId = options.clientMessageId ?? null;
+    const internal = options.internal ?? false;
     const clientId =
       clientMessageId === null ? null : validateClientMessageId('clientMessageId', clientMessageId);
     const actor = actorOf(viewer);
@@ -324,19 +356,16 @@ export class MessageService {
             'The ticket is CLOSED; no message is added to a closed ticket',
           );
         }
-        const now = this.clock.now();
-        const added = this.newMessage(ticket, {
-          authorType: AuthorType.AGENT,
+        const uploads = await this.attachments.lockAttachable(tx, viewer, 'attachmentIds', attachmentIds);
+        const added = addAgentMessage(change, ticket, {
           agentId,
           body: text,
-          externalId: null,
-          createdTicket: false,
-          reopenedTicket: false,
-          now,
+          internal,
+          clientMessageId: clientId,
+          actor,
+          now: this.clock.now(),
         });
-        added.clientMessageId = clientId;
-        tx.persist(added);
-        change.messageAdded(ticket, added, actor, now);
+        this.attachments.attach(uploads, added);
         return added;
       },
       { retryOnUnique: SEND_RETRIED_CONSTRAINTS },
@@ -369,9 +398,16 @@ export class MessageService {
         this.changes.run(async (change) => {
           const { tx } = change;
           const found = await tx.findOne(MessageEntity, { id });
-          // Another channel's message does not exist for an integration. (Internal notes, when they
-          // come, must not exist for it either: this is where that check goes.)
-          if (!found || !seesChannel(viewer, found.channel.id)) throw notFound('Message', input.messageId);
+          // Another channel's message, or an internal note, does not exist for an integration.
+          if (!found || !seesMessage(viewer, messageVisibility(found))) {
+            throw notFound('Message', input.messageId);
+          }
+          if (found.internal) {
+            throw badInput(
+              'input.messageId',
+              'input.messageId is an internal note; it is never sent to the end user, so it has no receipts',
+            );
+          }
           if (found.authorType !== AuthorType.AGENT) {
             throw badInput(
               'input.messageId',
@@ -410,41 +446,16 @@ export class MessageService {
     return value;
   }
 
-  /** The next sequence is taken under the ticket's row lock, so sequences have no gap or repeat. */
-  private newMessage(
-    ticket: TicketEntity,
-    m: {
-      authorType: AuthorType;
-      agentId: string | null;
-      body: string;
-      externalId: string | null;
-      createdTicket: boolean;
-      reopenedTicket: boolean;
-      now: Date;
-    },
-  ): MessageEntity {
-    ticket.lastSequence += 1;
-    ticket.updatedAt = m.now;
-    return Object.assign(new MessageEntity(), {
-      ticket: ref(ticket),
-      channel: ref(ChannelEntity, ticket.channel.id),
-      sequence: ticket.lastSequence,
-      authorType: m.authorType,
-      agent: m.agentId ? ref(AgentEntity, m.agentId) : null,
-      body: m.body,
-      externalId: m.externalId,
-      createdTicket: m.createdTicket,
-      reopenedTicket: m.reopenedTicket,
-      createdAt: m.now,
-    });
-  }
-
   /**
    * A page of a ticket's thread (docs/domain.md "Reading tickets and threads"), in sequence order
    * whichever end it is taken from. (ticket_id, sequence) is unique, so each read is a range of that
    * index, `size + 1` rows from one end (descending for `last`, then reversed), never the whole thread.
    */
-  async listForTicket(ticketId: string, args: MessagePageArgs): Promise<Page<MessageEntity>> {
+  async listForTicket(
+    viewer: Principal,
+    ticketId: string,
+    args: MessagePageArgs,
+  ): Promise<Page<MessageEntity>> {
     const { from, size } = pageRequest(args.first, args.last);
     const after = args.after ? decodeCursor<[number]>('after', args.after, isSequenceCursor)[0] : null;
     const before = args.before ? decodeCursor<[number]>('before', args.before, isSequenceCursor)[0] : null;
@@ -452,8 +463,13 @@ export class MessageService {
       ...(after === null ? {} : { $gt: after }),
       ...(before === null ? {} : { $lt: before }),
     };
+    // Internal notes do not exist for who may not see them; the rest of the thread pages as usual
+    // (sequences then skip a note's, as they would for a message the reader never saw).
+    const visible: FilterQuery<MessageEntity> = seesInternalNotes(viewer)
+      ? { ticket: ticketId }
+      : { ticket: ticketId, internal: false };
     const where: FilterQuery<MessageEntity> =
-      after === null && before === null ? { ticket: ticketId } : { ticket: ticketId, sequence: window };
+      after === null && before === null ? visible : { ...visible, sequence: window };
     // Past the cursor a page starts from (at it or beyond) lies another page; a second indexed read,
     // on a fork of its own so that its one-column row never meets the page's rows in an identity map.
     const beyond =
@@ -470,7 +486,7 @@ export class MessageService {
         limit: size + 1,
       }),
       beyond
-        ? this.em.fork().findOne(MessageEntity, { ticket: ticketId, sequence: beyond }, { fields: ['id'] })
+        ? this.em.fork().findOne(MessageEntity, { ...visible, sequence: beyond }, { fields: ['id'] })
         : null,
     ]);
     const more = rows.length > size;
@@ -484,10 +500,13 @@ export class MessageService {
     };
   }
 
-  /** A message is seen with its ticket: an integration sees its own channel's only (else NOT_FOUND). */
+  /**
+   * A message is seen with its ticket: an integration sees its own channel's only, and no internal
+   * note (else NOT_FOUND).
+   */
   async get(viewer: Principal, id: string): Promise<MessageEntity> {
     const message = await this.em.fork().findOne(MessageEntity, { id: requireId('Message', id) });
-    if (!message || !seesChannel(viewer, message.channel.id)) throw notFound('Message', id);
+    if (!message || !seesMessage(viewer, messageVisibility(message))) throw notFound('Message', id);
     return message;
   }
 
@@ -495,6 +514,70 @@ export class MessageService {
     return this.em.fork().find(MessageEntity, { id: { $in: ids.filter(isId) } });
   }
 }
+
+/** The next sequence is taken under the ticket's row lock, so sequences have no gap or repeat. */
+function newMessage(
+  ticket: TicketEntity,
+  m: {
+    authorType: AuthorType;
+    agentId: string | null;
+    body: string;
+    externalId: string | null;
+    createdTicket: boolean;
+    reopenedTicket: boolean;
+    now: Date;
+  },
+): MessageEntity {
+  ticket.lastSequence += 1;
+  ticket.updatedAt = m.now;
+  return Object.assign(new MessageEntity(), {
+    ticket: ref(ticket),
+    channel: ref(ChannelEntity, ticket.channel.id),
+    sequence: ticket.lastSequence,
+    authorType: m.authorType,
+    agent: m.agentId ? ref(AgentEntity, m.agentId) : null,
+    body: m.body,
+    externalId: m.externalId,
+    createdTicket: m.createdTicket,
+    reopenedTicket: m.reopenedTicket,
+    createdAt: m.now,
+  });
+}
+
+/**
+ * An agent's (or, with no agentId, an admin's) message on a ticket the caller locked in `change`,
+ * with its MESSAGE_ADDED change: sendMessage's reply or note, and a transfer's note. Who may write
+ * is the caller's check; the body is normalised already.
+ */
+export function addAgentMessage(
+  change: ChangeTransaction,
+  ticket: TicketEntity,
+  m: {
+    agentId: string | null;
+    body: string;
+    internal: boolean;
+    clientMessageId?: string | null;
+    actor: Actor;
+    now: Date;
+  },
+): MessageEntity {
+  const added = newMessage(ticket, {
+    authorType: AuthorType.AGENT,
+    agentId: m.agentId,
+    body: m.body,
+    externalId: null,
+    createdTicket: false,
+    reopenedTicket: false,
+    now: m.now,
+  });
+  added.clientMessageId = m.clientMessageId ?? null;
+  added.internal = m.internal;
+  change.tx.persist(added);
+  change.messageAdded(ticket, added, m.actor, m.now);
+  return added;
+}
+
+const messageVisibility = (m: MessageEntity) => ({ channelId: m.channel.id, internal: m.internal });
 
 const deliveryStateOf = (m: MessageEntity): DeliveryState => ({
   status: m.deliveryStatus,

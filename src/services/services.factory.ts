@@ -5,10 +5,13 @@ import type { TicketEventBus } from '../events/ticket-event.bus';
 import type { Logger } from '../observability/logger';
 import { AgentChangesFeed } from './agent-changes.feed';
 import { AgentService } from './agent.service';
+import { AttachmentService, type AttachmentSettings } from './attachments/attachment.service';
+import type { AttachmentStorage } from './attachments/attachment-storage.port';
 import { ApiTokenService } from './api-token.service';
 import { AuthService } from './auth.service';
 import { ChannelService } from './channel.service';
 import { ConversationStyleService } from './conversation-style.service';
+import { ReadStateService } from './desk/read-state.service';
 import { MessageService } from './message.service';
 import { NodeService } from './node.service';
 import { QueueStatsFeed } from './routing/queue-stats.feed';
@@ -22,7 +25,10 @@ import type { AutomationScheduler } from './scheduler.port';
 import { TicketStatsService } from './stats/ticket-stats.service';
 import { TicketChangeService } from './ticket-change.service';
 import { TicketService } from './ticket.service';
-import { DEFAULT_WEBSOCKET_LIMITS } from '../config/limits';
+import { TransferService } from './tickets/transfer.service';
+import { TypingFeed } from './typing/typing.feed';
+import { TypingService } from './typing/typing.service';
+import { DEFAULT_TYPING_LAPSE_MS, DEFAULT_WEBSOCKET_LIMITS } from '../config/limits';
 import { defaultWebhookConfig, type WebhookConfig } from '../config/config';
 import { WebhookEndpointService } from './webhooks/webhook-endpoint.service';
 import { WebhookDeliveryEngine } from './webhooks/webhook-delivery.engine';
@@ -37,7 +43,11 @@ export interface Services {
   routing: RoutingService;
   offers: OfferService;
   tickets: TicketService;
+  /** transferTicket: a ticket handed to a colleague or back to the queue (docs/domain.md "Transfer"). */
+  transfers: TransferService;
   messages: MessageService;
+  /** Agents' read marks and unread counts (docs/domain.md "Read state"). */
+  readState: ReadStateService;
   /** `node(id)`: any object by its id, as the caller's own reads show it. */
   nodes: NodeService;
   /** Dashboards' aggregates (docs/domain.md "Dashboards"). */
@@ -53,6 +63,10 @@ export interface Services {
   webhookEndpoints: WebhookEndpointService;
   /** Sending them: changes to deliveries, signed POSTs, retries; started and stopped by the app. */
   webhookDelivery: WebhookDeliveryEngine;
+  /** Uploads, attaching them to messages, the signed links that serve them, and their sweep. */
+  attachments: AttachmentService;
+  /** Typing indicators: announced across processes, never stored; stopped by the app. */
+  typing: TypingService;
 }
 
 export interface ServiceDeps {
@@ -71,6 +85,10 @@ export interface ServiceDeps {
   subscriberBuffer?: number;
   /** Outbound webhooks' settings (development's defaults if absent). */
   webhooks?: WebhookConfig;
+  /** Where uploads' bytes live, and the attach window and links' settings. */
+  attachments: { storage: AttachmentStorage; settings: AttachmentSettings };
+  /** When an unrenewed `typing: true` lapses (the default if absent). */
+  typingLapseMs?: number;
 }
 
 /** The one place services are built: the GraphQL context and the job handlers both take them from here. */
@@ -85,6 +103,8 @@ export function createServices({
   metrics,
   subscriberBuffer = DEFAULT_WEBSOCKET_LIMITS.subscriberBuffer,
   webhooks = defaultWebhookConfig(false),
+  attachments: attachmentDeps,
+  typingLapseMs = DEFAULT_TYPING_LAPSE_MS,
 }: ServiceDeps): Services {
   const auth = new AuthService(em, clock, adminToken, authLimits);
   // Every change takes one path; its after-commit step runs routing, which claims through it too.
@@ -92,6 +112,14 @@ export function createServices({
   const changes = new ChangeRunner(em, events, afterCommit);
   const routing = new RoutingService(em, clock, changes, logger, metrics);
   const agents = new AgentService(em, clock, auth, changes);
+  const attachments = new AttachmentService(
+    em,
+    clock,
+    attachmentDeps.storage,
+    attachmentDeps.settings,
+    logger,
+  );
+  const tickets = new TicketService(em, clock, changes);
   const services: Omit<Services, 'nodes'> = {
     auth,
     tokens: new ApiTokenService(em, clock, auth, events),
@@ -101,8 +129,10 @@ export function createServices({
     conversationStyles: new ConversationStyleService(em, clock, changes),
     channels: new ChannelService(em, clock, auth),
     routingSettings: new RoutingSettingsService(em, clock),
-    tickets: new TicketService(em, clock, changes),
-    messages: new MessageService(em, clock, changes),
+    tickets,
+    transfers: new TransferService(em, clock, changes),
+    messages: new MessageService(em, clock, changes, attachments),
+    readState: new ReadStateService(em, clock),
     ticketStats: new TicketStatsService(em),
     events,
     ticketChanges: new TicketChangeService(em, events, subscriberBuffer),
@@ -113,7 +143,17 @@ export function createServices({
       logger.error({ err }, 'changed agents could not be read; reading again'),
     ),
     webhookEndpoints: new WebhookEndpointService(em, clock, webhooks),
-    webhookDelivery: new WebhookDeliveryEngine({ em, clock, logger, events, config: webhooks, metrics }),
+    webhookDelivery: new WebhookDeliveryEngine({
+      em,
+      clock,
+      logger,
+      events,
+      config: webhooks,
+      metrics,
+      attachmentUrl: (id) => attachments.link({ id }),
+    }),
+    attachments,
+    typing: new TypingService(clock, events, tickets, new TypingFeed(events, clock, typingLapseMs)),
   };
   // node(id) reads through the per-type services, so it shows what their own reads show.
   return { ...services, nodes: new NodeService(em, services) };

@@ -8,6 +8,7 @@ import {
   type ChangeFilter,
   type RequestedChangeFilter,
 } from '../domain/stream/change-filter';
+import { refuseTextOnStreams } from '../domain/desk/ticket-search.rules';
 import {
   comparePositions,
   decodeStreamCursor,
@@ -54,6 +55,7 @@ export class TicketChangeService {
     after: string | null,
     first: number,
   ): Promise<ChangePage> {
+    refuseTextOnStreams(filter);
     if (!Number.isInteger(first) || first < 0 || first > MAX_CHANGES_PAGE) {
       throw badInput('first', `first must be a whole number from 0 to ${MAX_CHANGES_PAGE}`);
     }
@@ -90,6 +92,7 @@ export class TicketChangeService {
     filter: RequestedChangeFilter | null,
     after: string | null,
   ): ChangeStream {
+    refuseTextOnStreams(filter);
     return this.stream(
       ticketChangeFilter(principal, filter),
       after === null ? null : decodeStreamCursor(after),

@@ -1,8 +1,9 @@
 import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../domain/auth/principal';
-import { seesChannel } from '../domain/auth/visibility';
+import { seesChannel, seesInternalNotes } from '../domain/auth/visibility';
 import type { Clock } from '../domain/clock';
+import { searchTextOf } from '../domain/desk/ticket-search.rules';
 import { notFound } from '../domain/errors';
 import { metricsAt, type TicketMetrics } from '../domain/ticket/ticket-metrics';
 import type { TicketAction } from '../domain/ticket/ticket-transition';
@@ -15,6 +16,7 @@ import { isId, requireId } from './ids';
 import { decodeCursor, encodeCursor, validateFirst, type Page } from './pagination';
 import type { ChangeRunner } from './changes/change.runner';
 import { sweepDue } from './changes/sweep';
+import { prefixQueryOf, withMessageMatching } from './desk/ticket-search.store';
 import { metricsStateOf } from './changes/ticket-state.mapper';
 
 export interface TicketFilter {
@@ -24,6 +26,8 @@ export interface TicketFilter {
   offeredToId?: string | null;
   channelId?: string | null;
   requesterId?: string | null;
+  /** Tickets with a message holding these words (docs/domain.md "Search"). */
+  text?: string | null;
 }
 
 export interface TicketPage extends Page<TicketEntity> {
@@ -59,28 +63,36 @@ export class TicketService {
     after: string | null | undefined,
   ): Promise<TicketPage> {
     const limit = validateFirst(first);
-    const where = visibleWhere(viewer, filter);
+    const text = searchTextOf(filter.text);
+    const visible = visibleWhere(viewer, filter);
     const em = this.em.fork();
-    if (where === null) {
+    const query = visible !== null && text !== null ? await prefixQueryOf(em, text) : null;
+    if (visible === null || (text !== null && query === null)) {
       return { items: [], cursors: [], hasNextPage: false, hasPreviousPage: false, totalCount: 0 };
     }
+    // A function, not one object: each query below needs its own copy of the search's raw condition.
+    const where = (): FilterQuery<TicketEntity> =>
+      query === null ? visible : { $and: [visible, withMessageMatching(query, seesInternalNotes(viewer))] };
 
-    let pageWhere: FilterQuery<TicketEntity> = where;
+    let pageWhere: FilterQuery<TicketEntity> | null = null;
     // The matching tickets at the cursor or newer: a previous page (exact, as cheap as the page itself).
     let earlierWhere: FilterQuery<TicketEntity> | null = null;
     if (after) {
       const [createdAt, id] = decodeCursor<[string, string]>('after', after, isTicketCursor);
       const at = new Date(createdAt);
       pageWhere = {
-        $and: [where, { $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: id } }] }],
+        $and: [where(), { $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: id } }] }],
       };
       earlierWhere = {
-        $and: [where, { $or: [{ createdAt: { $gt: at } }, { createdAt: at, id: { $gte: id } }] }],
+        $and: [where(), { $or: [{ createdAt: { $gt: at } }, { createdAt: at, id: { $gte: id } }] }],
       };
     }
     const [rows, totalCount, earlier] = await Promise.all([
-      em.find(TicketEntity, pageWhere, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: limit + 1 }),
-      em.count(TicketEntity, where),
+      em.find(TicketEntity, pageWhere ?? where(), {
+        orderBy: { createdAt: 'desc', id: 'desc' },
+        limit: limit + 1,
+      }),
+      em.count(TicketEntity, where()),
       // A fork of its own: its one-column row must not meet the page's rows in one identity map.
       earlierWhere && this.em.fork().findOne(TicketEntity, earlierWhere, { fields: ['id'] }),
     ]);

@@ -17,14 +17,17 @@ import {
   CreateWebhookEndpointDocument,
   DeclineTicketDocument,
   DeleteWebhookEndpointDocument,
+  MarkReadDocument,
   MeDocument,
   MessageAddedDocument,
   NodeByIdDocument,
   OfferDocument,
   QueueDocument,
+  ReadStateDocument,
   QueueStatsDocument,
   ReassignTicketDocument,
   ReceiveMessageDocument,
+  ReceiveMessageWithAttachmentsDocument,
   RedeliverWebhookDocument,
   RevokeTokenDocument,
   RotateAgentTokenDocument,
@@ -33,8 +36,12 @@ import {
   RoutingPreviewDocument,
   RoutingSettingsDocument,
   SendMessageDocument,
+  SendMessageWithAttachmentsDocument,
+  SendNoteDocument,
   SetAgentStatusDocument,
   SetAgentStatusOfDocument,
+  SetTypingDocument,
+  TypingDocument,
   TicketAssigneePrivateDocument,
   TicketAssigneeTokensDocument,
   TicketChangedDocument,
@@ -43,6 +50,7 @@ import {
   TicketChannelTokensDocument,
   TicketDocument,
   TicketsDocument,
+  TransferTicketDocument,
   TicketStatsDocument,
   UpdateAgentDocument,
   UpdateChannelDocument,
@@ -58,6 +66,7 @@ import {
 import { assign, createAgent, createChannel, receive, styleId as styleOfKind } from '../support/fixtures';
 import { errorCodes } from '../support/graphql-client';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { upload } from '../support/upload-client';
 import { openDatabaseSnapshots, type DatabaseSnapshots } from '../support/test-database';
 import {
   connectWs,
@@ -111,10 +120,14 @@ const f = {
   ticketId: '',
   /** The fixture ticket's first message, and its end user. */
   messageId: '',
+  /** An internal note on the fixture ticket, by its assignee. */
+  noteId: '',
   endUserId: '',
   /** On `channelId`, offered to `agentId`. */
   toAcceptId: '',
   toDeclineId: '',
+  /** On `otherChannelId` (never routed), assigned to `agentId`, for transferTicket. */
+  toTransferId: '',
   /** The cursor of the first change in the log (the fixture ticket's CREATED): subscriptions replay from it. */
   firstCursor: '',
   /**
@@ -124,6 +137,12 @@ const f = {
   webhookId: '',
   webhookDeliveryId: '',
 };
+/**
+ * Uploads (POST /uploads) each signed-in caller made, for the attachmentIds cases: one to send with,
+ * one to receive with (an upload attaches once, and only to its own caller's message).
+ */
+const uploads: Record<'send' | 'receive', Partial<Record<Caller, string>>> = { send: {}, receive: {} };
+const uploadOf = (use: 'send' | 'receive', caller: Caller) => uploads[use][caller] ?? uploads[use].agent!;
 /** The endpoints the createWebhookEndpoint case made, by caller: deleteWebhookEndpoint deletes them. */
 const createdWebhooks: Partial<Record<Caller, string>> = {};
 let seq = 0;
@@ -185,6 +204,13 @@ beforeAll(async () => {
     endUserId: fixture.ticket.requester.id,
   });
   await assign(t, f.ticketId, agent.id);
+  f.noteId = (
+    await t.client.ok(
+      SendNoteDocument,
+      { ticketId: f.ticketId, body: 'matrix note', internal: true },
+      tokens.agent,
+    )
+  ).sendMessage.id;
   // Online with room: routing offers the next two tickets to the assignee (the others are offline).
   await t.client.ok(SetAgentStatusDocument, { status: 'ONLINE' }, tokens.agent);
   f.toAcceptId = (await receive(t, channel, 'matrix-accept', 'take me')).ticket.id;
@@ -193,6 +219,13 @@ beforeAll(async () => {
     const { ticket } = await t.client.ok(OfferDocument, { id }, admin);
     expect(ticket?.offeredTo?.id).toBe(agent.id);
   }
+  for (const caller of ['agent', 'otherAgent', 'integration', 'otherIntegration', 'admin'] as const) {
+    for (const use of ['send', 'receive'] as const) {
+      uploads[use][caller] = (await upload(t, tokens[caller]!, { name: `${caller}-${use}.txt` })).id;
+    }
+  }
+  f.toTransferId = (await receive(t, otherChannel, 'matrix-transfer', 'pass me on')).ticket.id;
+  await assign(t, f.toTransferId, agent.id);
   const { ticketChanges } = await t.client.ok(TicketChangesDocument, { first: 1 }, admin);
   expect(ticketChanges.edges[0]!.node).toMatchObject({ kind: 'CREATED', ticket: { id: f.ticketId } });
   f.firstCursor = ticketChanges.edges[0]!.cursor;
@@ -340,6 +373,18 @@ const HTTP_CASES: AnyHttpCase[] = [
     refusedByState: { otherIntegration: 'NOT_FOUND' },
     check: (d) => expect(d.ticket?.id).toBe(f.ticketId),
   }),
+  http(ReadStateDocument)({
+    field: 'ticket (read state)',
+    variables: () => ({ id: f.ticketId }),
+    allowed: ['agent', 'otherAgent', 'integration', 'admin'],
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    // The calling agent's own; null for callers who have none.
+    check: (d, caller) => {
+      const agent = caller === 'agent' || caller === 'otherAgent';
+      expect(typeof d.ticket?.unreadCount).toBe(agent ? 'number' : 'object');
+      expect(d.ticket?.lastReadSequence ?? null).toEqual(agent ? expect.any(Number) : null);
+    },
+  }),
   http(TicketsDocument)({
     field: 'tickets',
     // Asking for the fixture's channel by name: the other integration still sees none of it.
@@ -385,6 +430,8 @@ const HTTP_CASES: AnyHttpCase[] = [
     [
       ['ticket', () => f.ticketId, ['otherIntegration']],
       ['message', () => f.messageId, ['otherIntegration']],
+      // docs/domain.md "Internal notes": no integration meets one.
+      ['internal note', () => f.noteId, ['integration', 'otherIntegration']],
       ['end user', () => f.endUserId, ['otherIntegration']],
       ['channel', () => f.channelId, ['otherIntegration']],
       ['agent', () => f.agentId, ['integration', 'otherIntegration']],
@@ -434,6 +481,24 @@ const HTTP_CASES: AnyHttpCase[] = [
     check: (d) => expect(d.ticket?.channel.tokens).toMatchObject([{ kind: 'INTEGRATION', revokedAt: null }]),
   }),
 
+  // docs/domain.md "Read state": an agent's own marks; nobody else has any.
+  http(MarkReadDocument)({
+    field: 'markRead',
+    variables: () => ({ ticketId: f.ticketId, upToSequence: 1 }),
+    allowed: ['agent', 'otherAgent'],
+    check: (d) => expect(d.markRead).toMatchObject({ id: f.ticketId, lastReadSequence: 1 }),
+  }),
+
+  // Typing is never stored: an accepted signal changes nothing either.
+  http(SetTypingDocument)({
+    field: 'setTyping',
+    variables: () => ({ ticketId: f.ticketId, typing: false }),
+    // The assignee, or the channel's integration for its end user; not another agent, not an admin.
+    allowed: ['agent', 'integration'],
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    check: (d) => expect(d.setTyping).toBe(true),
+  }),
+
   // Changes to the fixture ticket and the offers: the order matters.
   http(ReceiveMessageDocument)({
     field: 'receiveMessage',
@@ -466,6 +531,34 @@ const HTTP_CASES: AnyHttpCase[] = [
       else expect(d.sendMessage.id).not.toBe(matrixReplyId);
     },
   }),
+  http(SendMessageWithAttachmentsDocument)({
+    field: 'sendMessage (attachmentIds)',
+    // Each caller its own upload (refused ones included: the refusal is about the ticket, not the file).
+    variables: (caller) => ({ ticketId: f.ticketId, body: '', attachmentIds: [uploadOf('send', caller)] }),
+    allowed: ['agent', 'admin'],
+    check: (d, caller) =>
+      expect(d.sendMessage.attachments.map((a) => a.id)).toEqual([uploadOf('send', caller)]),
+  }),
+  http(ReceiveMessageWithAttachmentsDocument)({
+    field: 'receiveMessage (attachmentIds)',
+    variables: (caller) => ({
+      input: {
+        channelId: f.channelId,
+        externalUserId: 'matrix-customer',
+        body: '',
+        attachmentIds: [uploadOf('receive', caller)],
+      },
+    }),
+    allowed: ['integration', 'admin'],
+    check: (d, caller) =>
+      expect(d.receiveMessage.message.attachments.map((a) => a.id)).toEqual([uploadOf('receive', caller)]),
+  }),
+  http(SendNoteDocument)({
+    field: 'sendMessage (internal)',
+    variables: () => ({ ticketId: f.ticketId, body: `note ${unique()}`, internal: true }),
+    allowed: ['agent', 'admin'],
+    check: (d) => expect(d.sendMessage.internal).toBe(true),
+  }),
   http(UpdateMessageDeliveryDocument)({
     field: 'updateMessageDelivery',
     // A receipt for the assignee's reply: its channel's integration reports DELIVERED, then the admin READ.
@@ -493,6 +586,24 @@ const HTTP_CASES: AnyHttpCase[] = [
     field: 'reassignTicket',
     variables: () => ({ ticketId: f.ticketId, agentId: f.agentId }),
     allowed: ['admin'],
+  }),
+  http(TransferTicketDocument)({
+    field: 'transferTicket',
+    // The assignee sends it back to the queue (with a note); then the admin offers it to the assignee.
+    variables: (caller) => ({
+      input:
+        caller === 'admin'
+          ? { ticketId: f.toTransferId, toAgentId: f.agentId }
+          : { ticketId: f.toTransferId, note: `over to you ${unique()}` },
+    }),
+    // The other agent is not the assignee (FORBIDDEN, the default); integrations move no tickets.
+    allowed: ['agent', 'admin'],
+    check: (d, caller) =>
+      expect(d.transferTicket).toMatchObject(
+        caller === 'admin'
+          ? { status: 'NEW', offeredTo: { id: f.agentId } }
+          : { status: 'NEW', assignee: null },
+      ),
   }),
   http(AcceptTicketDocument)({
     field: 'acceptTicket',
@@ -728,8 +839,11 @@ interface SubscriptionCase<TData, TVariables> {
   variables: () => TVariables;
   allowed: readonly Caller[];
   refusedByState?: Partial<Record<Caller, string>>;
-  /** Whether the subscription registers on the ticket event bus (queueStats answers with a first frame instead). */
-  onBus: boolean;
+  /**
+   * Whether the subscription registers on the ticket event bus (queueStats answers with a first
+   * frame instead); 'typing': on the typing feed, which is not the bus (typing is never logged).
+   */
+  onBus: boolean | 'typing';
   /** For an allowed caller, on its live subscription: makes a change it must deliver, and checks what arrives. */
   delivers: (live: LiveSubscription<TData>, caller: Caller) => Promise<void>;
 }
@@ -855,7 +969,7 @@ const SUBSCRIPTION_CASES: AnySubscriptionCase[] = [
         ['OFFERED', f.toAcceptId],
         ['OFFERED', f.toDeclineId],
       ]);
-      const kinds = new Set(['OFFERED', 'OFFER_DECLINED', 'OFFER_EXPIRED', 'ASSIGNED']);
+      const kinds = new Set(['OFFERED', 'OFFER_DECLINED', 'OFFER_EXPIRED', 'ASSIGNED', 'TRANSFERRED']);
       expect(replayed.filter((c) => !kinds.has(c.kind))).toEqual([]);
       const log = (await changesAfter(f.firstCursor, t.adminToken)).map((c) => c.cursor);
       const positions = [...replayed, live.events.at(-1)!.assignments].map((c) => log.indexOf(c.cursor));
@@ -892,6 +1006,23 @@ const SUBSCRIPTION_CASES: AnySubscriptionCase[] = [
         if (performance.now() > deadline) throw new Error('the agent’s change never arrived');
         await sleep(10);
       }
+    },
+  }),
+  subscription(TypingDocument)({
+    field: 'typing',
+    variables: () => ({ ticketId: f.ticketId }),
+    // Whoever may read the ticket; another channel's ticket does not exist for an integration.
+    allowed: ['agent', 'otherAgent', 'integration', 'admin'],
+    refusedByState: { otherIntegration: 'NOT_FOUND' },
+    onBus: 'typing',
+    delivers: async (live) => {
+      // Past the renewal coalescing of the previous case's signal: this one is announced.
+      t.clock.advance(10);
+      await t.client.ok(SetTypingDocument, { ticketId: f.ticketId, typing: true }, tokens.agent);
+      const [event] = await live.waitFor(1);
+      expect(event!.typing).toMatchObject({ typing: true, authorType: 'AGENT', agent: { id: f.agentId } });
+      await t.client.ok(SetTypingDocument, { ticketId: f.ticketId, typing: false }, tokens.agent);
+      await live.waitFor(2);
     },
   }),
   subscription(QueueStatsDocument)({
@@ -959,9 +1090,16 @@ describe('who may do what (docs/domain.md): every subscription, over graphql-ws'
 
     const ws = await sockets.connect(tokens[caller]!);
     if (c.allowed.includes(caller)) {
-      const live = c.onBus
-        ? await subscribeLive(t.app.services.events, ws.client, c.document, c.variables())
-        : subscribeWs(ws.client, c.document, c.variables());
+      const typingFeed = {
+        settle: () => t.app.services.events.settle(),
+        subscriberCount: () => t.app.services.typing.subscriberCount(),
+      };
+      const live =
+        c.onBus === 'typing'
+          ? await subscribeLive(typingFeed, ws.client, c.document, c.variables())
+          : c.onBus
+            ? await subscribeLive(t.app.services.events, ws.client, c.document, c.variables())
+            : subscribeWs(ws.client, c.document, c.variables());
       await c.delivers(live, caller);
       expect(live.errors).toEqual([]);
       live.stop();

@@ -14,6 +14,7 @@ import {
 } from '../generated/operations';
 import { assign, createAgent, createChannel, receive } from '../support/fixtures';
 import { errorCodes, type GraphQLResponse } from '../support/graphql-client';
+import { refusalCheck } from '../support/refusals';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { SocketPool, subscribeLive } from '../support/ws-client';
 
@@ -91,19 +92,7 @@ async function changeLog(requesterId: string, token = t.adminToken) {
 }
 
 /** Refused with `code` (and the field, if given), and nothing changed anywhere. */
-async function expectRefused(
-  run: () => Promise<GraphQLResponse<unknown>>,
-  code: string,
-  field?: string,
-): Promise<void> {
-  await t.app.services.events.settle();
-  const before = await t.snapshot();
-  const res = await run();
-  expect(errorCodes(res)).toEqual([code]);
-  if (field) expect(res.errors![0]!.extensions?.field).toBe(field);
-  expect(res.data ?? null).toBeNull();
-  expect(await t.snapshot()).toEqual(before);
-}
+const expectRefused = refusalCheck(() => t);
 
 describe('statuses only move forward (docs/domain.md "Delivery receipts")', () => {
   it('SENT → DELIVERED → READ: each one MESSAGE_UPDATED, seen live by the agent console and in ticketChanges', async () => {

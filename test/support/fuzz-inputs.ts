@@ -49,6 +49,8 @@ export interface IdPools {
   endUsers: string[];
   webhookEndpoints: string[];
   webhookDeliveries: string[];
+  /** Unattached uploads of the AGENT, INTEGRATION and ADMIN callers (sendMessage(attachmentIds) …). */
+  uploads: string[];
 }
 type IdKind = keyof IdPools;
 
@@ -383,6 +385,7 @@ function intFor(name: string): fc.Arbitrary<unknown> {
 /** Which pool an ID argument most likely names, from its own name, else the mutation's. */
 function idKind(mutation: string, name: string): IdKind | null {
   const order: [string, IdKind][] = [
+    ['attachment', 'uploads'],
     ['ticket', 'tickets'],
     ['channel', 'channels'],
     ['style', 'styles'],

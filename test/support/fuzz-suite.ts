@@ -36,6 +36,7 @@ import {
 } from './fuzz-inputs';
 import { errorCodes } from '../support/graphql-client';
 import { startTestApp, type TestApp } from './test-app';
+import { upload } from './upload-client';
 import { connectWs, type WsConnection } from './ws-client';
 
 /**
@@ -86,6 +87,9 @@ const MUST_ACCEPT_SOME = new Set([
   'deleteWebhookEndpoint',
   'rotateWebhookSecret',
   'updateWebhookEndpoint',
+  'setTyping',
+  'markRead',
+  'transferTicket',
 ]);
 
 /*
@@ -114,6 +118,7 @@ const pools: IdPools = {
   endUsers: [],
   webhookEndpoints: [],
   webhookDeliveries: [],
+  uploads: [],
 };
 const tokens: Record<Caller, string | undefined> = {
   ADMIN: undefined,
@@ -373,6 +378,11 @@ export function defineFuzzSuite(part: number, parts: number): void {
     pools.styles = [style.id, ...builtInStyleIds];
     pools.webhookEndpoints = endpointIds;
     pools.webhookDeliveries = deliveries.map((d) => d.id);
+    // Uploads each caller may attach (once: accepted inputs use them up, hence two each per window).
+    pools.uploads = [];
+    for (const token of [agent.token, channelToken, admin, agent.token, channelToken]) {
+      pools.uploads.push((await upload(t, token, { name: `fuzz-${n}.txt` })).id);
+    }
     countJobsDueAfter = new Date(Date.now() + JOB_MARGIN_MS);
   }
 

@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createApp, type App } from '../../src/app';
-import type { WebhookConfig } from '../../src/config/config';
+import type { AttachmentConfig, WebhookConfig } from '../../src/config/config';
 import type { Limits } from '../../src/config/limits';
 import { ManualClock, type Clock } from '../../src/domain/clock';
 import { createLogger, type Logger } from '../../src/observability/logger';
@@ -18,6 +21,8 @@ export interface TestApp<C extends Clock = ManualClock> {
   httpUrl: string;
   wsUrl: string;
   adminToken: string;
+  /** Where this app's uploads are stored (a fresh temporary folder unless the test gave one). */
+  uploadDir: string;
   snapshot(): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
@@ -38,10 +43,13 @@ export async function startTestApp<C extends Clock = ManualClock>(
     metricsToken?: string;
     /** The webhook settings (PARLEY_WEBHOOK_*): each given replaces its default. */
     webhooks?: Partial<WebhookConfig>;
+    /** Uploads' folder and links; each given replaces its default. */
+    attachments?: Partial<AttachmentConfig>;
   } = {},
 ): Promise<TestApp<C>> {
   const db = options.db ?? (await createTestDatabase());
   const clock = options.clock ?? (new ManualClock('2026-03-01T09:00:00.000Z') as unknown as C);
+  const uploadDir = options.attachments?.dir ?? mkdtempSync(join(tmpdir(), 'parley-test-uploads-'));
   const app = await createApp({
     databaseUrl: db.url,
     adminToken: TEST_ADMIN_TOKEN,
@@ -54,6 +62,7 @@ export async function startTestApp<C extends Clock = ManualClock>(
     agenda: options.agenda,
     limits: options.limits,
     webhooks: options.webhooks,
+    attachments: { ...options.attachments, dir: uploadDir },
   });
   const address = await app.listen(0, '127.0.0.1');
   return {
@@ -64,10 +73,12 @@ export async function startTestApp<C extends Clock = ManualClock>(
     httpUrl: `http://127.0.0.1:${address.port}/graphql`,
     wsUrl: `ws://127.0.0.1:${address.port}/graphql`,
     adminToken: TEST_ADMIN_TOKEN,
+    uploadDir,
     snapshot: () => snapshotDatabase(db.url),
     close: async () => {
       await app.stop();
       if (!options.db) await db.drop();
+      if (!options.attachments?.dir) rmSync(uploadDir, { recursive: true, force: true });
     },
   };
 }

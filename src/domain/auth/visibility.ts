@@ -13,3 +13,21 @@ export function seesChannel(principal: Principal, channelId: string): boolean {
 export function seesAgents(principal: Principal): boolean {
   return principal.role === 'ADMIN' || principal.role === 'AGENT';
 }
+
+/**
+ * docs/domain.md "Internal notes": agents' and admins' notes to each other. An integration — and so
+ * the end user, and every webhook — never meets one, by any path: reads, streams, catch-up,
+ * search. Every place that hands out messages or their changes asks this rule (through
+ * seesMessage, or a stream's ChangeFilter.internalNotes).
+ */
+export function seesInternalNotes(principal: Principal): boolean {
+  return principal.role === 'ADMIN' || principal.role === 'AGENT';
+}
+
+/** A message exists for a caller who sees its channel, and, for an internal note, sees notes. */
+export function seesMessage(
+  principal: Principal,
+  message: { readonly channelId: string; readonly internal: boolean },
+): boolean {
+  return seesChannel(principal, message.channelId) && (!message.internal || seesInternalNotes(principal));
+}

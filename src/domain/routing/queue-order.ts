@@ -1,4 +1,4 @@
-import { TicketPriority } from '../ticket/ticket.enums';
+import { TicketChangeKind, TicketPriority } from '../ticket/ticket.enums';
 
 /**
  * The queue order, defined here once: the most urgent first, then the longest waiting, then the
@@ -55,4 +55,13 @@ export function compareQueued(a: QueuedTicket, b: QueuedTicket): number {
     return direction === 'asc' ? ascending : -ascending;
   }
   return 0;
+}
+
+/**
+ * Whether a ticket these changes put back in the queue keeps its place there: a transfer does (its
+ * waiting time goes on from when it first waited, docs/domain.md "Transfer"); any other return
+ * (an admin's reassignment to nobody, a reopen for an OFFLINE assignee) starts the wait afresh.
+ */
+export function keepsQueuePlace(changes: readonly { readonly kind: TicketChangeKind }[]): boolean {
+  return changes.some((change) => change.kind === TicketChangeKind.TRANSFERRED);
 }

@@ -209,6 +209,31 @@ describe('pickAgent: eligibility', () => {
     });
   });
 
+  describe('TRANSFERRED_AWAY (docs/domain.md "Transfer")', () => {
+    it.each<[string, Partial<TicketSnapshot>, Candidate['reason']]>([
+      ['transferred it away', { transferredBy: new Set(['agent-a']) }, { code: 'TRANSFERRED_AWAY' }],
+      [
+        'transferred it away after declining an offer of it (the decline is named first)',
+        { transferredBy: new Set(['agent-a']), refusedBy: new Set(['agent-a']) },
+        { code: 'DECLINED_BEFORE' },
+      ],
+    ])('an agent who %s is not eligible; the others are', (_label, refusals, reason) => {
+      expect(
+        pickAgent(ticket(refusals), [agent('agent-a', { capacity: 5 }), agent('agent-b')]),
+      ).toStrictEqual({
+        agentId: 'agent-b',
+        candidates: [chosen('agent-b', 2), { agentId: 'agent-a', rank: null, spareCapacity: 5, reason }],
+      });
+    });
+
+    it('an agent AWAY is NOT_ONLINE first, as for a refusal', () => {
+      expect(
+        pickAgent(ticket({ transferredBy: new Set(['agent-a']) }), [agent('agent-a', { status: AWAY })])
+          .candidates[0]!.reason,
+      ).toStrictEqual({ code: 'NOT_ONLINE', status: AWAY });
+    });
+  });
+
   describe('rule precedence: status, then capacity, then skills, then refusal', () => {
     const needsKorean = (refused: boolean): TicketSnapshot =>
       ticket({ requiredSkills: ['korean'], refusedBy: new Set(refused ? ['agent-a'] : []) });

@@ -20,13 +20,16 @@ export interface TicketSnapshot {
   readonly requiredSkills: readonly string[];
   /** Agents that declined or missed (let expire) an offer of this ticket. */
   readonly refusedBy: ReadonlySet<string>;
+  /** Agents that had the ticket and transferred it away (docs/domain.md "Transfer"). */
+  readonly transferredBy?: ReadonlySet<string>;
 }
 
 export type IneligibleReason =
   | { readonly code: 'NOT_ONLINE'; readonly status: AgentStatus }
   | { readonly code: 'AT_CAPACITY'; readonly load: number; readonly capacity: number }
   | { readonly code: 'MISSING_SKILL'; readonly skills: readonly string[] }
-  | { readonly code: 'DECLINED_BEFORE' };
+  | { readonly code: 'DECLINED_BEFORE' }
+  | { readonly code: 'TRANSFERRED_AWAY' };
 
 export interface Candidate {
   readonly agentId: string;
@@ -50,6 +53,7 @@ function ineligibility(ticket: TicketSnapshot, agent: AgentSnapshot): Ineligible
   const missing = missingSkills(agent.skills, ticket.requiredSkills);
   if (missing.length > 0) return { code: 'MISSING_SKILL', skills: missing };
   if (ticket.refusedBy.has(agent.id)) return { code: 'DECLINED_BEFORE' };
+  if (ticket.transferredBy?.has(agent.id)) return { code: 'TRANSFERRED_AWAY' };
   return null;
 }
 

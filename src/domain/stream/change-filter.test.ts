@@ -28,6 +28,7 @@ const change: ChangeHeader = {
   ticketId: TICKET,
   channelId: CHANNEL_A,
   requesterId: REQUESTER,
+  internal: false,
 };
 const integrationOf = (channelId: string): Principal => ({ role: 'INTEGRATION', channelId, tokenId: 't' });
 const agent: Principal = { role: 'AGENT', agentId: BO, tokenId: 't' };
@@ -61,6 +62,23 @@ describe('which readers receive a change', () => {
     ],
   ])('ticketChanged: %s', (_name, principal, requested, expected) => {
     expect(matchesChange(change, ticketChangeFilter(principal, requested))).toBe(expected);
+  });
+
+  // docs/domain.md "Internal notes": one rule for every stream reader.
+  const note: ChangeHeader = { ...change, kind: TicketChangeKind.MESSAGE_ADDED, internal: true };
+  it.each<[string, Principal, ChangeHeader, boolean]>([
+    ['an admin, a note', ADMIN, note, true],
+    ['an agent, a note', agent, note, true],
+    ['its channel’s integration, a note', integrationOf(CHANNEL_A), note, false],
+    [
+      'its channel’s integration, a public message',
+      integrationOf(CHANNEL_A),
+      { ...note, internal: false },
+      true,
+    ],
+  ])('internal notes: %s', (_name, principal, header, expected) => {
+    expect(matchesChange(header, ticketChangeFilter(principal, null))).toBe(expected);
+    expect(matchesChange(header, messageFilter(principal, TICKET))).toBe(expected);
   });
 
   // docs/domain.md "The event stream": a filtered reader sees a ticket leave as well as enter.
@@ -207,6 +225,71 @@ describe('which readers receive a change', () => {
     ['a message on its ticket', { ...change, kind: TicketChangeKind.MESSAGE_ADDED, agentId: null }, false],
     ['a receipt on its ticket', { ...change, kind: TicketChangeKind.MESSAGE_UPDATED, agentId: null }, false],
     ['an assignment of someone else', { ...change, agentId: BO }, false],
+    // docs/domain.md "Transfer": one TRANSFERRED change, seen by the agent it goes to and the one it leaves.
+    [
+      'a transfer to the agent (an offer)',
+      {
+        ...change,
+        kind: TicketChangeKind.TRANSFERRED,
+        status: TicketStatus.NEW,
+        assigneeId: null,
+        offeredToId: ADA,
+        previousStatus: TicketStatus.OPEN,
+        previousAssigneeId: BO,
+      },
+      true,
+    ],
+    [
+      'a transfer away from the agent (to a colleague)',
+      {
+        ...change,
+        kind: TicketChangeKind.TRANSFERRED,
+        agentId: BO,
+        assigneeId: BO,
+        previousStatus: TicketStatus.OPEN,
+        previousAssigneeId: ADA,
+      },
+      true,
+    ],
+    [
+      'a transfer away from the agent (to the queue)',
+      {
+        ...change,
+        kind: TicketChangeKind.TRANSFERRED,
+        agentId: null,
+        status: TicketStatus.NEW,
+        assigneeId: null,
+        previousStatus: TicketStatus.OPEN,
+        previousAssigneeId: ADA,
+      },
+      true,
+    ],
+    [
+      'a transfer that withdraws an offer to the agent',
+      {
+        ...change,
+        kind: TicketChangeKind.TRANSFERRED,
+        agentId: BO,
+        status: TicketStatus.NEW,
+        assigneeId: null,
+        offeredToId: BO,
+        previousAssigneeId: null,
+        previousOfferedToId: ADA,
+      },
+      true,
+    ],
+    [
+      'a transfer between two others',
+      {
+        ...change,
+        kind: TicketChangeKind.TRANSFERRED,
+        agentId: BO,
+        assigneeId: BO,
+        previousStatus: TicketStatus.OPEN,
+        previousAssigneeId: REQUESTER,
+      },
+      false,
+    ],
   ])('assignments(Ada): %s', (_name, header, expected) => {
     expect(matchesChange(header, assignmentFilter(ADMIN, ADA))).toBe(expected);
   });

@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal';
+import { seesInternalNotes } from '../auth/visibility';
 import { TicketChangeKind, type TicketStatus } from '../ticket/ticket.enums';
 
 /** What the log records of every change: all a filter may look at. */
@@ -18,6 +19,8 @@ export interface ChangeHeader {
   readonly ticketId: string;
   readonly channelId: string;
   readonly requesterId: string;
+  /** The change carries an internal note (docs/domain.md "Internal notes"). */
+  readonly internal: boolean;
 }
 
 /** The filter a client asks for (the contract's TicketFilter); ids in any case. */
@@ -36,29 +39,32 @@ export interface RequestedChangeFilter {
  * visibility is decided in this file alone.
  */
 export interface ChangeFilter {
-  /** Visibility: an integration sees its own channel's changes only. */
+  /** Visibility: an integration sees its own channel's changes only… */
   readonly visibleChannelId: string | null;
+  /** …and no change carrying an internal note (nor does any webhook). */
+  readonly internalNotes: boolean;
   readonly statuses: readonly TicketStatus[] | null;
   readonly assigneeId: string | null;
   /** The agent the ticket is offered to (an agent's console finds its open offers). */
   readonly offeredToId: string | null;
   readonly channelId: string | null;
   readonly requesterId: string | null;
-  /** The agent the change is about, or whose ticket it takes away (assignments). */
+  /** The agent the change is about, or whose ticket or offer it takes away (assignments). */
   readonly agentId: string | null;
   readonly kinds: readonly TicketChangeKind[] | null;
   readonly ticketId: string | null;
 }
 
-/** The changes that concern one agent's desk: offers and assignments (the `assignments` feed). */
+/** The changes that concern one agent's desk: offers, assignments, transfers (the `assignments` feed). */
 export const ASSIGNMENT_KINDS: readonly TicketChangeKind[] = [
   TicketChangeKind.OFFERED,
   TicketChangeKind.OFFER_DECLINED,
   TicketChangeKind.OFFER_EXPIRED,
   TicketChangeKind.ASSIGNED,
+  TicketChangeKind.TRANSFERRED,
 ];
 
-const NOTHING_MORE: Omit<ChangeFilter, 'visibleChannelId'> = {
+const NOTHING_MORE: Omit<ChangeFilter, 'visibleChannelId' | 'internalNotes'> = {
   statuses: null,
   assigneeId: null,
   offeredToId: null,
@@ -69,9 +75,15 @@ const NOTHING_MORE: Omit<ChangeFilter, 'visibleChannelId'> = {
   ticketId: null,
 };
 
-/** docs/domain.md "Who may do what": integrations see their channel; agents and admins every ticket. */
-function visibleChannelOf(principal: Principal): string | null {
-  return principal.role === 'INTEGRATION' ? principal.channelId : null;
+/**
+ * docs/domain.md "Who may do what": integrations see their channel; agents and admins every ticket,
+ * and internal notes (domain/auth/visibility.ts).
+ */
+function visibilityOf(principal: Principal): Pick<ChangeFilter, 'visibleChannelId' | 'internalNotes'> {
+  return {
+    visibleChannelId: principal.role === 'INTEGRATION' ? principal.channelId : null,
+    internalNotes: seesInternalNotes(principal),
+  };
 }
 
 /** `ticketChanged` and `ticketChanges`: the ticket filter, as this caller may see it. */
@@ -81,7 +93,7 @@ export function ticketChangeFilter(
 ): ChangeFilter {
   return {
     ...NOTHING_MORE,
-    visibleChannelId: visibleChannelOf(principal),
+    ...visibilityOf(principal),
     statuses: requested?.statuses ?? null,
     assigneeId: requested?.assigneeId?.toLowerCase() ?? null,
     offeredToId: requested?.offeredToId?.toLowerCase() ?? null,
@@ -94,7 +106,7 @@ export function ticketChangeFilter(
 export function assignmentFilter(principal: Principal, agentId: string): ChangeFilter {
   return {
     ...NOTHING_MORE,
-    visibleChannelId: visibleChannelOf(principal),
+    ...visibilityOf(principal),
     agentId: agentId.toLowerCase(),
     kinds: ASSIGNMENT_KINDS,
   };
@@ -104,7 +116,7 @@ export function assignmentFilter(principal: Principal, agentId: string): ChangeF
 export function messageFilter(principal: Principal, ticketId: string): ChangeFilter {
   return {
     ...NOTHING_MORE,
-    visibleChannelId: visibleChannelOf(principal),
+    ...visibilityOf(principal),
     ticketId: ticketId.toLowerCase(),
     kinds: [TicketChangeKind.MESSAGE_ADDED],
   };
@@ -117,14 +129,17 @@ export function messageFilter(principal: Principal, ticketId: string): ChangeFil
  */
 export function matchesChange(change: ChangeHeader, filter: ChangeFilter): boolean {
   if (filter.visibleChannelId !== null && change.channelId !== filter.visibleChannelId) return false;
+  if (change.internal && !filter.internalNotes) return false;
   if (filter.channelId !== null && change.channelId !== filter.channelId) return false;
   if (filter.requesterId !== null && change.requesterId !== filter.requesterId) return false;
   if (filter.kinds !== null && !filter.kinds.includes(change.kind)) return false;
   if (filter.ticketId !== null && change.ticketId !== filter.ticketId) return false;
+  // An offer taken away names its agent, except a transfer's (its agent is the new one).
   if (
     filter.agentId !== null &&
     change.agentId !== filter.agentId &&
-    change.previousAssigneeId !== filter.agentId
+    change.previousAssigneeId !== filter.agentId &&
+    change.previousOfferedToId !== filter.agentId
   ) {
     return false;
   }

@@ -42,6 +42,25 @@ describe('normalizeBody (docs/domain.md: 1 to 10,000 characters after trimming)'
   });
 });
 
+describe('normalizeBody with attachments (docs/domain.md "Attachments": the body may then be empty)', () => {
+  it.each<[string, string, boolean, string]>([
+    ['empty, with attachments', '', true, ''],
+    ['whitespace only, with attachments: empty', ' \n\t ', true, ''],
+    ['text with attachments, trimmed', '  see the photo ', true, 'see the photo'],
+    ['text without attachments', 'hello', false, 'hello'],
+  ])('accepts %s', (_label, input, hasAttachments, expected) => {
+    expect(normalizeBody('body', input, hasAttachments)).toBe(expected);
+  });
+
+  it.each<[string, string, boolean]>([
+    ['empty, without attachments', '', false],
+    ['whitespace only, without attachments', '  ', false],
+    ['10,001 characters, even with attachments', 'x'.repeat(10_001), true],
+  ])('refuses %s', (_label, input, hasAttachments) => {
+    expect(() => normalizeBody('body', input, hasAttachments)).toThrow(refusal('body'));
+  });
+});
+
 describe('normalizeExternalId', () => {
   it.each<[string, string, string]>([
     ['a plain id', 'U1234567890', 'U1234567890'],

@@ -2,11 +2,16 @@ import { badInput } from '../errors';
 
 export const MAX_MESSAGE_LENGTH = 10_000;
 
-/** docs/domain.md "Messages and ingestion": 1 to 10,000 characters after trimming (counted in Unicode code points, as people count). */
-export function normalizeBody(field: string, body: string): string {
+/**
+ * docs/domain.md "Messages and ingestion": 1 to 10,000 characters after trimming (counted in Unicode
+ * code points, as people count); empty only for a message that carries attachments ("Attachments").
+ */
+export function normalizeBody(field: string, body: string, hasAttachments = false): string {
   const trimmed = body.trim();
   const length = [...trimmed].length;
-  if (length === 0) throw badInput(field, `${field} must not be empty`);
+  if (length === 0 && !hasAttachments) {
+    throw badInput(field, `${field} must not be empty (it may be only when the message has attachments)`);
+  }
   if (length > MAX_MESSAGE_LENGTH)
     throw badInput(field, `${field} must be at most ${MAX_MESSAGE_LENGTH} characters`);
   return trimmed;

@@ -108,6 +108,7 @@ describe('actionReadsAssignee (only actions that can return a ticket to its assi
     [{ type: 'DECLINE' }, false],
     [{ type: 'EXPIRE_OFFER' }, false],
     [{ type: 'WITHDRAW_OFFER' }, false],
+    [{ type: 'TRANSFER', to: { kind: 'QUEUE' } }, false],
   ])('%o → %s', (action, reads) => {
     expect(actionReadsAssignee(action)).toBe(reads);
   });

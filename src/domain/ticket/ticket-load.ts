@@ -1,4 +1,4 @@
-import type { TicketAction, TicketChange, TicketState } from './ticket-transition';
+import { transferredAs, type TicketAction, type TicketChange, type TicketState } from './ticket-transition';
 import { TicketChangeKind, TicketStatus } from './ticket.enums';
 
 /** What of a ticket counts toward an agent's load (docs/domain.md "Capacity"). */
@@ -46,21 +46,51 @@ export function loadMovedBy(before: LoadFacts | null, after: LoadFacts): string[
 /**
  * The agent a ticket is offered to right after one recorded change, from the one before: OFFERED
  * makes an offer; a decline, an expiry, a withdrawal (OFFER_DECLINED) or an assignment (an accept,
- * an admin's choice) ends it; nothing else touches it. The event log records it per change with
- * this fold (and its migration backfilled the old rows with the same rule in SQL).
+ * an admin's choice) ends it; a transfer replaces it with its own, if it made one; nothing else
+ * touches it. The event log records it per change with this fold (and its migration backfilled
+ * the old rows with the same rule in SQL).
  */
 export function offeredToAfter(
-  change: Pick<TicketChange, 'kind' | 'agentId'>,
+  change: Pick<TicketChange, 'kind' | 'agentId' | 'toStatus'>,
   before: string | null,
 ): string | null {
   switch (change.kind) {
     case TicketChangeKind.OFFERED:
       return change.agentId ?? null;
+    case TicketChangeKind.TRANSFERRED:
+      return transferredAs(change) === 'OFFER' ? (change.agentId ?? null) : null;
     case TicketChangeKind.CREATED:
     case TicketChangeKind.OFFER_DECLINED:
     case TicketChangeKind.OFFER_EXPIRED:
     case TicketChangeKind.ASSIGNED:
       return null;
+    default:
+      return before;
+  }
+}
+
+/** The agent a recorded change gives the ticket to: an assignment (ASSIGNED, a transfer that assigns). */
+export function assignedTo(change: Pick<TicketChange, 'kind' | 'agentId' | 'toStatus'>): string | null {
+  if (change.kind === TicketChangeKind.ASSIGNED) return change.agentId ?? null;
+  if (change.kind === TicketChangeKind.TRANSFERRED && transferredAs(change) === 'ASSIGNMENT') {
+    return change.agentId ?? null;
+  }
+  return null;
+}
+
+/**
+ * The ticket's assignee right after one recorded change, from the one before: ASSIGNED names it
+ * (or nobody); a transfer leaves its agent as assignee only when it assigned, else nobody; nothing
+ * else touches it.
+ */
+export function assigneeAfter(
+  change: Pick<TicketChange, 'kind' | 'agentId' | 'toStatus'>,
+  before: string | null,
+): string | null {
+  switch (change.kind) {
+    case TicketChangeKind.ASSIGNED:
+    case TicketChangeKind.TRANSFERRED:
+      return assignedTo(change);
     default:
       return before;
   }

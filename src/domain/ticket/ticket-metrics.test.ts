@@ -204,6 +204,23 @@ describe('first reply', () => {
       ],
       null,
     ],
+    [
+      'an internal note is no reply (docs/domain.md "Internal notes")',
+      [
+        message('09:01:00', AuthorType.END_USER),
+        { ...message('09:02:00', AuthorType.AGENT), internal: true },
+        message('09:04:00', AuthorType.AGENT),
+      ],
+      180,
+    ],
+    [
+      'a note alone is no reply',
+      [
+        message('09:01:00', AuthorType.END_USER),
+        { ...message('09:02:00', AuthorType.AGENT), internal: true },
+      ],
+      null,
+    ],
   ])('%s → %p', (_label, events, expected) => {
     expect(metricsAt(fold(events), t('12:00:00')).firstReplySeconds).toBe(expected);
   });
@@ -236,5 +253,70 @@ describe('live chat: solve and close in the same instant', () => {
       status('09:07:30', CLOSED),
     ];
     expect(metricsAt(fold(events), t('10:00:00'))).toStrictEqual(figures(75, 450, 420, 0, 1));
+  });
+});
+
+describe('transfers (docs/domain.md "Transfer")', () => {
+  /** A TRANSFERRED change; the status before it is in the comment's words only (the fold reads the one after). */
+  const transferred = (
+    at: string,
+    agentId: string | null,
+    _from: TicketStatus,
+    toStatus: TicketStatus,
+  ): MetricsEvent => ({
+    kind: Kind.TRANSFERRED,
+    at: t(at),
+    agentId,
+    toStatus,
+  });
+  const openWithAgent1 = [assigned('09:00:00', 'agent-1'), status('09:00:00', OPEN)];
+
+  it.each<[string, MetricsEvent[], { assignments: number; handleSeconds: number; openSince: Date | null }]>([
+    [
+      'an OPEN ticket offered to a colleague: OPEN time ends, no assignment yet',
+      [...openWithAgent1, transferred('09:10:00', 'agent-2', OPEN, NEW)],
+      { assignments: 1, handleSeconds: 600, openSince: null },
+    ],
+    [
+      '…and accepted: an assignment, OPEN again',
+      [
+        ...openWithAgent1,
+        transferred('09:10:00', 'agent-2', OPEN, NEW),
+        assigned('09:11:00', 'agent-2'),
+        status('09:11:00', OPEN),
+      ],
+      { assignments: 2, handleSeconds: 600, openSince: t('09:11:00') },
+    ],
+    [
+      'an OPEN ticket assigned to a colleague (auto-accept): an assignment, OPEN time goes on',
+      [...openWithAgent1, transferred('09:10:00', 'agent-2', OPEN, OPEN)],
+      { assignments: 2, handleSeconds: 0, openSince: t('09:00:00') },
+    ],
+    [
+      'a PENDING ticket assigned to a colleague: an assignment, still not OPEN',
+      [...openWithAgent1, status('09:05:00', PENDING), transferred('09:10:00', 'agent-2', PENDING, PENDING)],
+      { assignments: 2, handleSeconds: 300, openSince: null },
+    ],
+    [
+      'a NEW ticket assigned by an admin: an assignment, OPEN from then',
+      [transferred('09:10:00', 'agent-2', NEW, OPEN)],
+      { assignments: 1, handleSeconds: 0, openSince: t('09:10:00') },
+    ],
+    [
+      'an OPEN ticket back to the queue: OPEN time ends, no assignment',
+      [...openWithAgent1, transferred('09:10:00', null, OPEN, NEW)],
+      { assignments: 1, handleSeconds: 600, openSince: null },
+    ],
+    [
+      'an ON_HOLD ticket back to the queue: nothing to end',
+      [...openWithAgent1, status('09:05:00', ON_HOLD), transferred('09:10:00', null, ON_HOLD, NEW)],
+      { assignments: 1, handleSeconds: 300, openSince: null },
+    ],
+  ])('%s', (_label, events, expected) => {
+    const state = fold(events);
+    expect(state.openSince).toStrictEqual(expected.openSince);
+    const figures = metricsAt(state, state.openSince ?? t('12:00:00'));
+    expect(figures.assignmentCount).toBe(expected.assignments);
+    expect(figures.handleSeconds).toBe(expected.handleSeconds);
   });
 });

@@ -1,3 +1,4 @@
+import { transferredAs } from './ticket-transition';
 import { AuthorType, TicketChangeKind, TicketStatus } from './ticket.enums';
 
 /**
@@ -24,6 +25,8 @@ export interface MetricsEvent {
   readonly toStatus?: TicketStatus | null;
   readonly agentId?: string | null;
   readonly authorType?: AuthorType | null;
+  /** An internal note (docs/domain.md "Internal notes"): no reply, so no metric. */
+  readonly internal?: boolean;
 }
 
 export interface TicketMetrics {
@@ -50,6 +53,7 @@ export function initialMetrics(createdAt: Date): MetricsState {
 export function foldMetrics(state: MetricsState, event: MetricsEvent): MetricsState {
   switch (event.kind) {
     case TicketChangeKind.MESSAGE_ADDED:
+      if (event.internal === true) return state;
       if (event.authorType === AuthorType.END_USER && state.firstEndUserMessageAt === null) {
         return { ...state, firstEndUserMessageAt: event.at };
       }
@@ -62,27 +66,39 @@ export function foldMetrics(state: MetricsState, event: MetricsEvent): MetricsSt
         return { ...state, firstAgentReplyAt: event.at };
       }
       return state;
-    case TicketChangeKind.STATUS_CHANGED: {
-      let next = state;
-      if (next.openSince !== null && event.toStatus !== TicketStatus.OPEN) {
-        next = {
-          ...next,
-          handleMs: next.handleMs + (event.at.getTime() - next.openSince.getTime()),
-          openSince: null,
-        };
-      }
-      if (event.toStatus === TicketStatus.OPEN && next.openSince === null)
-        next = { ...next, openSince: event.at };
-      if (event.toStatus === TicketStatus.SOLVED) next = { ...next, lastSolvedAt: event.at };
-      return next;
-    }
+    case TicketChangeKind.STATUS_CHANGED:
+      return statusMoved(state, event);
     case TicketChangeKind.REOPENED:
       return { ...state, reopenCount: state.reopenCount + 1 };
     case TicketChangeKind.ASSIGNED:
       return event.agentId ? { ...state, assignmentCount: state.assignmentCount + 1 } : state;
+    case TicketChangeKind.TRANSFERRED: {
+      // One change that may move the status too (OPEN → NEW for an offer or the queue, NEW → OPEN
+      // for an assignment): its handle time counts as a STATUS_CHANGED's would.
+      const next = statusMoved(state, event);
+      return transferredAs(event) === 'ASSIGNMENT'
+        ? { ...next, assignmentCount: next.assignmentCount + 1 }
+        : next;
+    }
     default:
       return state;
   }
+}
+
+/** The status the event leaves the ticket in: OPEN time starts or ends, a solve is noted. */
+function statusMoved(state: MetricsState, event: MetricsEvent): MetricsState {
+  let next = state;
+  if (next.openSince !== null && event.toStatus !== TicketStatus.OPEN) {
+    next = {
+      ...next,
+      handleMs: next.handleMs + (event.at.getTime() - next.openSince.getTime()),
+      openSince: null,
+    };
+  }
+  if (event.toStatus === TicketStatus.OPEN && next.openSince === null)
+    next = { ...next, openSince: event.at };
+  if (event.toStatus === TicketStatus.SOLVED) next = { ...next, lastSolvedAt: event.at };
+  return next;
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);

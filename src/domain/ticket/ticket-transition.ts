@@ -44,7 +44,26 @@ export type TicketAction =
   /** The offer ran out (the agent is then set AWAY): routed again without them. */
   | { readonly type: 'EXPIRE_OFFER' }
   /** The agent went AWAY or OFFLINE: the offer goes back to routing (not a refusal). */
-  | { readonly type: 'WITHDRAW_OFFER' };
+  | { readonly type: 'WITHDRAW_OFFER' }
+  /** The assignee or an admin hands the ticket on (docs/domain.md "Transfer"). */
+  | { readonly type: 'TRANSFER'; readonly to: TransferTo };
+
+/** Where a transfer sends the ticket; an offer or an assignment as routing's auto-accept says. */
+export type TransferTo =
+  | { readonly kind: 'QUEUE' }
+  | { readonly kind: 'OFFER'; readonly agent: TransferTarget; readonly expiresAt: Date }
+  | { readonly kind: 'ASSIGN'; readonly agent: TransferTarget };
+
+/**
+ * The agent a ticket is transferred to, as the service found it under the agent's row lock: an
+ * agent's transfer must find it free by routing's rule (docs/domain.md "Capacity").
+ */
+export interface TransferTarget {
+  readonly id: string;
+  readonly status: AgentStatus;
+  readonly capacity: number;
+  readonly load: number;
+}
 
 export type TicketEffect =
   | { readonly type: 'SCHEDULE_CLOSE'; readonly at: Date }
@@ -62,6 +81,20 @@ export interface TicketChange {
   readonly agentId?: string | null;
 }
 
+/**
+ * What a TRANSFERRED change did with its agent, read from the change alone (the log's folds need
+ * nothing else): only a NEW ticket is offered and a NEW ticket has no assignee, so a transfer that
+ * leaves the ticket NEW offered it to its agent (or, with none, put it back in the queue), and one
+ * that leaves it in any other status assigned it.
+ */
+export function transferredAs(change: {
+  readonly agentId?: string | null;
+  readonly toStatus?: TicketStatus | null;
+}): 'QUEUE' | 'OFFER' | 'ASSIGNMENT' {
+  if (!change.agentId) return 'QUEUE';
+  return change.toStatus === TicketStatus.NEW ? 'OFFER' : 'ASSIGNMENT';
+}
+
 export interface TransitionResult {
   readonly ok: true;
   readonly next: TicketState;
@@ -71,8 +104,10 @@ export interface TransitionResult {
 
 export interface TransitionRefusal {
   readonly ok: false;
-  readonly code: 'ILLEGAL_TRANSITION' | 'FORBIDDEN';
+  /** BAD_USER_INPUT only for a transfer's target, which the caller named (then `field` says where). */
+  readonly code: 'ILLEGAL_TRANSITION' | 'FORBIDDEN' | 'BAD_USER_INPUT';
   readonly reason: string;
+  readonly field?: string;
 }
 
 /** From → statuses the assignee or an admin may set (docs/domain.md "Ticket statuses"). */
@@ -119,6 +154,8 @@ export function transition(
     case 'EXPIRE_OFFER':
     case 'WITHDRAW_OFFER':
       return endOffer(ticket, action.type, actor, now);
+    case 'TRANSFER':
+      return transfer(ticket, action.to, actor);
   }
 }
 
@@ -342,6 +379,108 @@ function unassign(ticket: TicketState, actor: Actor): TransitionResult | Transit
     changes,
     effects,
   );
+}
+
+const TRANSFERABLE: readonly TicketStatus[] = [
+  TicketStatus.NEW,
+  TicketStatus.OPEN,
+  TicketStatus.PENDING,
+  TicketStatus.ON_HOLD,
+];
+const TRANSFER_TARGET_FIELD = 'input.toAgentId';
+
+/**
+ * docs/domain.md "Transfer": one TRANSFERRED change whatever it does. An offer makes the ticket NEW
+ * (only NEW tickets are offered); an assignment mirrors an admin's ASSIGN (NEW becomes OPEN, PENDING
+ * and ON_HOLD stay); the queue takes it NEW with nobody and asks routing. A standing offer is
+ * withdrawn in the same change. An agent may hand on only to an ONLINE colleague with room by
+ * routing's load rule; an admin's choice stands whatever the target's status and load.
+ */
+function transfer(ticket: TicketState, to: TransferTo, actor: Actor): TransitionResult | TransitionRefusal {
+  const byAdmin = actor.type === ActorType.ADMIN;
+  const byAssignee =
+    actor.type === ActorType.AGENT && actor.id !== undefined && actor.id === ticket.assigneeId;
+  if (!byAdmin && !byAssignee) {
+    return refuse('FORBIDDEN', "Only the ticket's assignee or an admin may transfer it");
+  }
+  if (!TRANSFERABLE.includes(ticket.status)) {
+    return refuse(
+      'ILLEGAL_TRANSITION',
+      `A ${ticket.status} ticket is not transferred; only NEW, OPEN, PENDING or ON_HOLD ones are`,
+    );
+  }
+  if (to.kind === 'QUEUE') {
+    if (ticket.status === TicketStatus.NEW && ticket.offeredToId === null) {
+      return refuse('ILLEGAL_TRANSITION', 'The ticket is already waiting in the queue');
+    }
+  } else {
+    const refusal = targetRefusal(ticket, to.agent, byAdmin);
+    if (refusal) return refusal;
+  }
+  const unassigned = { assigneeId: null, assigneeStatus: null } as const;
+  let next: TicketState;
+  switch (to.kind) {
+    case 'QUEUE':
+      next = { ...ticket, ...NO_OFFER, ...unassigned, status: TicketStatus.NEW };
+      break;
+    case 'OFFER':
+      next = {
+        ...ticket,
+        ...unassigned,
+        status: TicketStatus.NEW,
+        offeredToId: to.agent.id,
+        offerExpiresAt: to.expiresAt,
+      };
+      break;
+    case 'ASSIGN':
+      next = {
+        ...ticket,
+        ...NO_OFFER,
+        status: ticket.status === TicketStatus.NEW ? TicketStatus.OPEN : ticket.status,
+        assigneeId: to.agent.id,
+        assigneeStatus: null,
+      };
+      break;
+  }
+  return ok(
+    next,
+    [
+      {
+        kind: TicketChangeKind.TRANSFERRED,
+        agentId: to.kind === 'QUEUE' ? null : to.agent.id,
+        // Always both: the log's folds read the outcome from them (transferredAs).
+        fromStatus: ticket.status,
+        toStatus: next.status,
+      },
+    ],
+    // A ticket that held no load (PENDING, ON_HOLD, waiting) frees none, so the queue asks itself.
+    to.kind === 'QUEUE' ? [{ type: 'ROUTE' }] : [],
+  );
+}
+
+function targetRefusal(
+  ticket: TicketState,
+  target: TransferTarget,
+  byAdmin: boolean,
+): TransitionRefusal | null {
+  const bad = (reason: string): TransitionRefusal => ({
+    ok: false,
+    code: 'BAD_USER_INPUT',
+    reason,
+    field: TRANSFER_TARGET_FIELD,
+  });
+  if (target.id === ticket.assigneeId) return bad("input.toAgentId is already the ticket's assignee");
+  if (target.id === ticket.offeredToId) return bad('input.toAgentId is already offered the ticket');
+  if (byAdmin) return null;
+  if (target.status !== AgentStatus.ONLINE) {
+    return bad(`input.toAgentId is ${target.status}; an agent transfers only to an ONLINE colleague`);
+  }
+  if (target.load >= target.capacity) {
+    return bad(
+      `input.toAgentId is at capacity (load ${target.load} of ${target.capacity}); only an admin transfers beyond it`,
+    );
+  }
+  return null;
 }
 
 /** Closes only the solve the job was scheduled for, and only once it is due. */

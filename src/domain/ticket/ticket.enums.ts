@@ -33,6 +33,11 @@ export enum TicketChangeKind {
   MESSAGE_ADDED = 'MESSAGE_ADDED',
   /** The partner reported a receipt for an agent's message (docs/domain.md "Delivery receipts"). */
   MESSAGE_UPDATED = 'MESSAGE_UPDATED',
+  /**
+   * The assignee or an admin handed the ticket on (docs/domain.md "Transfer"): offered or assigned to
+   * the change's agent, or (no agent) back to the queue.
+   */
+  TRANSFERRED = 'TRANSFERRED',
 }
 
 /** Who made a change, for the event log. End users act through their channel's integration. */

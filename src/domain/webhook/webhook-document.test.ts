@@ -27,13 +27,17 @@ const message = {
   externalId: null,
   clientMessageId: 'client-7',
   createdAt: new Date('2026-03-01T09:00:01.000Z'),
+  attachments: [],
 };
+
+const photo = { id: 'f-1', fileName: '사진.jpg', contentType: 'image/jpeg', size: 48_213 };
+const linkOf = (id: string) => `https://parley.example.com/files/${id}?expires=1772359200&sig=s`;
 
 describe('webhookDocument', () => {
   it.each([
     ['a change without a message', base, { message: null, assignee: { id: 'a-1', name: 'Mina' } }],
     [
-      'a message, with its attachments (none yet)',
+      'a message without attachments',
       { ...base, kind: TicketChangeKind.MESSAGE_ADDED, message },
       {
         message: {
@@ -50,12 +54,29 @@ describe('webhookDocument', () => {
       },
     ],
     [
+      'a message with an attachment, its link signed for the delivery',
+      { ...base, kind: TicketChangeKind.MESSAGE_ADDED, message: { ...message, attachments: [photo] } },
+      {
+        message: {
+          id: 'm-1',
+          sequence: 3,
+          authorType: 'AGENT',
+          body: '안녕하세요 "quoted" \\ ✓',
+          externalId: null,
+          clientMessageId: 'client-7',
+          createdAt: '2026-03-01T09:00:01.000Z',
+          attachments: [{ ...photo, url: linkOf('f-1') }],
+        },
+        assignee: { id: 'a-1', name: 'Mina' },
+      },
+    ],
+    [
       'no assignee',
       { ...base, ticket: { ...base.ticket, status: TicketStatus.NEW, assignee: null } },
       { message: null, assignee: null },
     ],
   ])('%s', (_name, change, expected) => {
-    const document = webhookDocument(change);
+    const document = webhookDocument(change, linkOf);
     expect(document).toEqual({
       id: webhookEventId(change.position),
       kind: change.kind,
@@ -72,7 +93,7 @@ describe('webhookDocument', () => {
       message: expected.message,
     });
     // What is sent is that document, as JSON.
-    expect(JSON.parse(webhookBody(change))).toEqual(document);
+    expect(JSON.parse(webhookBody(change, linkOf))).toEqual(document);
   });
 
   it('identifies the change by its stream cursor (what ticketChanges(after) takes)', () => {

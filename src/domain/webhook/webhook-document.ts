@@ -34,7 +34,17 @@ export interface WebhookChange {
     readonly externalId: string | null;
     readonly clientMessageId: string | null;
     readonly createdAt: Date;
+    /** Its attachments, oldest upload first, as they are when the delivery is sent. */
+    readonly attachments: readonly WebhookAttachment[];
   } | null;
+}
+
+/** An attachment as a delivery lists it (Attachment's fields but the link). */
+export interface WebhookAttachment {
+  readonly id: string;
+  readonly fileName: string;
+  readonly contentType: string;
+  readonly size: number;
 }
 
 /** The JSON document POSTed to an endpoint (docs/domain.md "Outbound delivery to partners"). */
@@ -60,8 +70,8 @@ export interface WebhookDocument {
     externalId: string | null;
     clientMessageId: string | null;
     createdAt: string;
-    /** Always empty until messages carry attachments (their links will be listed here). */
-    attachments: never[];
+    /** With a link signed when the delivery is sent, valid for PARLEY_ATTACHMENT_LINK_TTL_SECONDS. */
+    attachments: (WebhookAttachment & { url: string })[];
   } | null;
 }
 
@@ -70,7 +80,11 @@ export function webhookEventId(position: StreamPosition): string {
   return encodeStreamCursor(position);
 }
 
-export function webhookDocument(change: WebhookChange): WebhookDocument {
+/** `attachmentUrl` signs each attachment's link at send time (a retry carries a fresh one). */
+export function webhookDocument(
+  change: WebhookChange,
+  attachmentUrl: (attachmentId: string) => string,
+): WebhookDocument {
   const { ticket, message } = change;
   return {
     id: webhookEventId(change.position),
@@ -98,13 +112,19 @@ export function webhookDocument(change: WebhookChange): WebhookDocument {
           externalId: message.externalId,
           clientMessageId: message.clientMessageId,
           createdAt: message.createdAt.toISOString(),
-          attachments: [],
+          attachments: message.attachments.map((a) => ({
+            id: a.id,
+            fileName: a.fileName,
+            contentType: a.contentType,
+            size: a.size,
+            url: attachmentUrl(a.id),
+          })),
         }
       : null,
   };
 }
 
 /** The raw body: what is signed is exactly what is sent. */
-export function webhookBody(change: WebhookChange): string {
-  return JSON.stringify(webhookDocument(change));
+export function webhookBody(change: WebhookChange, attachmentUrl: (attachmentId: string) => string): string {
+  return JSON.stringify(webhookDocument(change, attachmentUrl));
 }

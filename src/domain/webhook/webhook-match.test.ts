@@ -18,6 +18,7 @@ function change(kind: TicketChangeKind, channelId: string): ChangeHeader {
     ticketId: '5f5f5f5f-1111-4222-8333-444444444444',
     channelId,
     requesterId: '6a6a6a6a-1111-4222-8333-444444444444',
+    internal: false,
   };
 }
 
@@ -57,13 +58,27 @@ describe('endpointReceives', () => {
       change(CREATED, CHANNEL_A),
       true,
     ],
+    // docs/domain.md "Internal notes": never delivered, whoever made the endpoint.
+    [
+      'an internal note, to its channel’s endpoint',
+      { channelId: CHANNEL_A, kinds: [] },
+      { ...change(MESSAGE_ADDED, CHANNEL_A), internal: true },
+      false,
+    ],
+    [
+      'an internal note, to an admin’s endpoint for every channel',
+      { channelId: null, kinds: [MESSAGE_ADDED] },
+      { ...change(MESSAGE_ADDED, CHANNEL_A), internal: true },
+      false,
+    ],
   ])('%s → %s', (_name, endpoint, c, expected) => {
     expect(endpointReceives(endpoint, c)).toBe(expected);
   });
 
-  it('narrows nothing but channel and kinds', () => {
+  it('narrows nothing but channel, kinds and internal notes', () => {
     expect(webhookChangeFilter({ channelId: CHANNEL_A, kinds: [] })).toEqual({
       visibleChannelId: CHANNEL_A,
+      internalNotes: false,
       kinds: null,
       statuses: null,
       assigneeId: null,

@@ -13,13 +13,13 @@ export interface EndpointScope {
  * which changes become deliveries is decided here alone.
  *
  * This is also the one place that decides what of the stream may leave Parley for a partner.
- * Internal notes (docs/domain.md, a later issue) must never be delivered, to any endpoint, an
- * admin's included: their rule goes into this filter (a ChangeFilter field, in matchesChange and
- * its SQL twin), and nowhere else.
+ * Internal notes (docs/domain.md "Internal notes") are never delivered, to any endpoint, an admin's
+ * included: a webhook reaches outside, where notes never go.
  */
 export function webhookChangeFilter(endpoint: EndpointScope): ChangeFilter {
   return {
     visibleChannelId: endpoint.channelId?.toLowerCase() ?? null,
+    internalNotes: false,
     kinds: endpoint.kinds.length > 0 ? endpoint.kinds : null,
     statuses: null,
     assigneeId: null,

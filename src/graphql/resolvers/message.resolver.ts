@@ -1,7 +1,9 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { seesInternalNotes } from '../../domain/auth/visibility';
 import type { GraphQLContext } from '../context';
 import { loadRequired } from '../loaders';
 import { AgentType } from '../types/agent.type';
+import { AttachmentType } from '../types/attachment.type';
 import {
   MessageType,
   ReceiveMessageInput,
@@ -34,11 +36,16 @@ export class MessageResolver {
 
   @Authorized('AGENT', 'ADMIN')
   @Mutation(() => MessageType, {
-    description: "A reply by the ticket's assignee, or by an admin; not on CLOSED tickets.",
+    description:
+      "A reply by the ticket's assignee, or by an admin, or an internal note by the same; not on CLOSED tickets.",
   })
   async sendMessage(
     @Arg('ticketId', () => ID, { description: "The ticket's id." }) ticketId: string,
-    @Arg('body', { description: 'The text; trimmed, 1 to 10,000 characters.' }) body: string,
+    @Arg('body', {
+      description:
+        'The text; trimmed, 1 to 10,000 characters; may be empty when attachmentIds names uploads.',
+    })
+    body: string,
     @Arg('clientMessageId', () => String, {
       nullable: true,
       description:
@@ -47,9 +54,31 @@ export class MessageResolver {
         'retry returns the first message unchanged (even if the ticket has since closed or moved).',
     })
     clientMessageId: string | null | undefined,
+    @Arg('internal', () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description:
+        'An internal note: seen by agents and admins only, never by the integration, the end user or a ' +
+        'webhook; it changes no status and is no reply for the metrics.',
+    })
+    internal: boolean,
+    @Arg('attachmentIds', () => [ID], {
+      nullable: true,
+      description:
+        'Up to 10 of your uploads (POST /uploads) to attach: each unused, and uploaded within ' +
+        'PARLEY_UPLOAD_ATTACH_WINDOW_SECONDS (1 h by default); otherwise BAD_USER_INPUT on attachmentIds ' +
+        'and nothing is sent. With attachments the body may be empty.',
+    })
+    attachmentIds: string[] | null | undefined,
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<MessageType> {
-    return MessageType.from(await services.messages.send(principal, ticketId, body, clientMessageId ?? null));
+    return MessageType.from(
+      await services.messages.send(principal, ticketId, body, {
+        clientMessageId: clientMessageId ?? null,
+        internal,
+        attachmentIds,
+      }),
+    );
   }
 
   @Authorized('INTEGRATION', 'ADMIN')
@@ -64,6 +93,20 @@ export class MessageResolver {
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<MessageType> {
     return MessageType.from(await services.messages.updateDelivery(principal, input));
+  }
+
+  @FieldResolver(() => [AttachmentType], {
+    description:
+      'Its files, oldest upload first, each with a signed link that expires; empty for most messages.',
+  })
+  async attachments(
+    @Root() message: MessageType,
+    @Ctx() { principal, services, loaders }: GraphQLContext,
+  ): Promise<AttachmentType[]> {
+    // A note's attachments are hidden exactly as the note is (a note never reaches such a caller).
+    if (message.internal && !seesInternalNotes(principal)) return [];
+    const uploads = await loaders.messageAttachments.load(message.id);
+    return uploads.map((upload) => AttachmentType.from(upload, services.attachments.link(upload)));
   }
 
   @FieldResolver(() => TicketType, { description: 'The ticket the message belongs to.' })

@@ -14,6 +14,7 @@ import {
   TicketMetricsType,
   TicketType,
 } from '../types/ticket.type';
+import { TransferTicketInput } from '../types/transfer.type';
 
 @Resolver(() => TicketType)
 export class TicketResolver {
@@ -76,6 +77,19 @@ export class TicketResolver {
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<TicketType> {
     return TicketType.from(await services.tickets.reassign(principal, ticketId, agentId ?? null));
+  }
+
+  @Authorized('AGENT', 'ADMIN')
+  @Mutation(() => TicketType, {
+    description:
+      'By the assignee or an admin: one TRANSFERRED change to another agent (an offer, or an assignment with auto-accept) or back to the queue, with an optional internal note. Routing never offers the ticket back to the agent who had it.',
+  })
+  async transferTicket(
+    @Arg('input', () => TransferTicketInput, { description: 'The ticket, where it goes, and the note.' })
+    input: TransferTicketInput,
+    @Ctx() { principal, services }: GraphQLContext,
+  ): Promise<TicketType> {
+    return TicketType.from(await services.transfers.transfer(principal, input));
   }
 
   @FieldResolver(() => ChannelType, { description: 'The channel the end user wrote in on.' })
@@ -166,9 +180,9 @@ export class TicketResolver {
       description: 'A message edge cursor: only messages before it (older).',
     })
     before: string | null,
-    @Ctx() { services }: GraphQLContext,
+    @Ctx() { principal, services }: GraphQLContext,
   ): Promise<MessageConnection> {
-    const page = await services.messages.listForTicket(ticket.id, { first, after, last, before });
+    const page = await services.messages.listForTicket(principal, ticket.id, { first, after, last, before });
     return {
       edges: page.items.map((message, i) => ({ cursor: page.cursors[i]!, node: MessageType.from(message) })),
       pageInfo: PageInfo.of(page.cursors, page),

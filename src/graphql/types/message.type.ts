@@ -13,7 +13,10 @@ export class MessageType {
   @Field(() => ID, { description: NODE_ID_DESCRIPTION })
   id!: string;
 
-  @Field(() => Int, { description: '1, 2, 3 … within the ticket, in commit order, with no gaps.' })
+  @Field(() => Int, {
+    description:
+      "1, 2, 3 … within the ticket, in commit order, with no gaps (an integration does not see internal notes' numbers).",
+  })
   sequence!: number;
 
   @Field(() => AuthorType, { description: "An admin's reply is AGENT with no agent." })
@@ -21,6 +24,12 @@ export class MessageType {
 
   @Field({ description: 'The text, trimmed.' })
   body!: string;
+
+  @Field({
+    description:
+      'An internal note (sendMessage with internal: true): seen by agents and admins only, never by integrations or webhooks.',
+  })
+  internal!: boolean;
 
   @Field(() => String, {
     nullable: true,
@@ -67,6 +76,7 @@ export class MessageType {
       sequence: entity.sequence,
       authorType: entity.authorType,
       body: entity.body,
+      internal: entity.internal,
       externalId: entity.externalId,
       clientMessageId: entity.clientMessageId,
       createdAt: entity.createdAt,
@@ -116,7 +126,10 @@ export class ReceiveMessageInput {
   })
   displayName?: string | null;
 
-  @Field({ description: '1 to 10,000 characters after trimming.' })
+  @Field({
+    description:
+      '1 to 10,000 characters after trimming; may be empty when attachmentIds names at least one upload.',
+  })
   body!: string;
 
   @Field(() => String, {
@@ -131,6 +144,14 @@ export class ReceiveMessageInput {
 
   @Field(() => [String], { nullable: true, description: "Added to the channel's skills, for a new ticket." })
   requiredSkills?: string[] | null;
+
+  @Field(() => [ID], {
+    nullable: true,
+    description:
+      "Up to 10 of this integration's uploads (POST /uploads), attached to the message: each unused, and uploaded within " +
+      'PARLEY_UPLOAD_ATTACH_WINDOW_SECONDS (1 h by default); otherwise BAD_USER_INPUT on input.attachmentIds and nothing is stored.',
+  })
+  attachmentIds?: string[] | null;
 }
 
 @ObjectType('ReceiveMessagePayload', { description: 'What receiveMessage did with the message.' })

@@ -35,6 +35,7 @@ export enum RoutingReason {
   AT_CAPACITY = 'AT_CAPACITY',
   MISSING_SKILL = 'MISSING_SKILL',
   DECLINED_BEFORE = 'DECLINED_BEFORE',
+  TRANSFERRED_AWAY = 'TRANSFERRED_AWAY',
 }
 registerEnumType(RoutingReason, {
   name: 'RoutingReason',
@@ -46,6 +47,7 @@ registerEnumType(RoutingReason, {
     AT_CAPACITY: { description: 'Its load has reached its capacity.' },
     MISSING_SKILL: { description: "Lacks some of the ticket's required skills (see missingSkills)." },
     DECLINED_BEFORE: { description: 'It declined or missed an offer of this ticket before.' },
+    TRANSFERRED_AWAY: { description: 'It had this ticket and transferred it away (transferTicket).' },
   },
 });
 
@@ -90,6 +92,9 @@ export class RoutingCandidateType {
     } else if (reason?.code === 'DECLINED_BEFORE') {
       code = RoutingReason.DECLINED_BEFORE;
       explanation = 'The agent declined or missed an offer of this ticket before.';
+    } else if (reason?.code === 'TRANSFERRED_AWAY') {
+      code = RoutingReason.TRANSFERRED_AWAY;
+      explanation = 'The agent transferred this ticket away; routing does not offer it back.';
     }
     return Object.assign(new RoutingCandidateType(), {
       agent,

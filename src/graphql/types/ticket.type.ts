@@ -164,4 +164,11 @@ export class TicketFilterInput {
 
   @Field(() => ID, { nullable: true, description: "This end user's tickets." })
   requesterId?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Tickets with a message containing every word, each as a word or the start of one (`refund` finds "refunds", `환불` finds "환불을"); case does not matter for ASCII letters. Up to 200 characters; blank is BAD_USER_INPUT, and text without a word matches nothing. Integrations never match through internal notes. The tickets query only: streams refuse it (BAD_USER_INPUT).',
+  })
+  text?: string | null;
 }

@@ -2,7 +2,8 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AgentStatus } from '../../domain/agent/agent.rules';
 import { DomainError } from '../../domain/errors';
-import { actionReadsAssignee, freesCapacity, newOffer } from '../../domain/ticket/ticket-load';
+import { keepsQueuePlace } from '../../domain/routing/queue-order';
+import { actionReadsAssignee, assignedTo, freesCapacity, newOffer } from '../../domain/ticket/ticket-load';
 import {
   transition,
   type TicketAction,
@@ -68,7 +69,7 @@ export class ChangeTransaction {
     facts: Partial<DecisionFacts> = {},
   ): Promise<TransitionResult> {
     const result = await this.decide(ticket, action, actor, now, facts);
-    if (!result.ok) throw new DomainError(result.code, result.reason);
+    if (!result.ok) throw new DomainError(result.code, result.reason, result.field);
     await this.apply(ticket, result, actor, now);
     return result;
   }
@@ -97,11 +98,11 @@ export class ChangeTransaction {
       offeredToId: ticket.offeredTo?.id ?? null,
       offerExpiresAt: ticket.offerExpiresAt,
     };
-    applyTicketState(ticket, result.next, now);
+    applyTicketState(ticket, result.next, now, keepsQueuePlace(result.changes));
     this.recorder.stage(ticket, before, result.changes, actor, now);
     for (const change of result.changes) {
-      if (change.kind === TicketChangeKind.ASSIGNED && change.agentId)
-        this.assignedAgents.set(change.agentId, now);
+      const agentId = assignedTo(change);
+      if (agentId) this.assignedAgents.set(agentId, now);
     }
     if (freesCapacity(before, result.next)) this.after({ type: 'ROUTE' });
     const offer = newOffer(before, result.next);

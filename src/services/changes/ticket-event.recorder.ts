@@ -1,5 +1,5 @@
 import { ref } from '@mikro-orm/core';
-import { offeredToAfter } from '../../domain/ticket/ticket-load';
+import { assigneeAfter, offeredToAfter } from '../../domain/ticket/ticket-load';
 import { foldMetrics } from '../../domain/ticket/ticket-metrics';
 import type { TicketChange } from '../../domain/ticket/ticket-transition';
 import { type Actor, TicketChangeKind, type TicketStatus } from '../../domain/ticket/ticket.enums';
@@ -38,7 +38,7 @@ export class TicketEventRecorder {
       const previousAssigneeId = assigneeId;
       const previousOfferedToId = offeredToId;
       if (change.toStatus) status = change.toStatus;
-      if (change.kind === TicketChangeKind.ASSIGNED) assigneeId = change.agentId ?? null;
+      assigneeId = assigneeAfter(change, assigneeId);
       offeredToId = offeredToAfter(change, offeredToId);
       // A receipt's change carries its message too (TicketChange.message), but only an added
       // message has an author for the metrics: a receipt is no reply.
@@ -46,6 +46,7 @@ export class TicketEventRecorder {
         change.kind === TicketChangeKind.MESSAGE_ADDED || change.kind === TicketChangeKind.MESSAGE_UPDATED;
       const authorType =
         change.kind === TicketChangeKind.MESSAGE_ADDED ? (message?.authorType ?? null) : null;
+      const internal = carriesMessage && message !== null && message.internal;
       const row = Object.assign(new TicketEventEntity(), {
         ticket: ref(ticket),
         kind: change.kind,
@@ -65,6 +66,7 @@ export class TicketEventRecorder {
         previousOfferedToId,
         channelId: ticket.channel.id,
         requesterId: ticket.requester.id,
+        internal,
       });
       metrics = foldMetrics(metrics, {
         kind: change.kind,
@@ -72,6 +74,7 @@ export class TicketEventRecorder {
         toStatus: change.toStatus,
         agentId: change.agentId,
         authorType,
+        internal,
       });
       this.unwritten.push(row);
       this.staged++;

@@ -31,10 +31,17 @@ export function ticketStateOf(
   };
 }
 
-export function applyTicketState(ticket: TicketEntity, next: TicketState, now: Date): void {
+export function applyTicketState(
+  ticket: TicketEntity,
+  next: TicketState,
+  now: Date,
+  keepsQueuePlace = false,
+): void {
   // Entering the queue starts the wait (a new ticket's starts at creation); a re-route after a
-  // decline or a missed offer keeps the ticket's place.
-  if (next.status === TicketStatus.NEW && ticket.status !== TicketStatus.NEW) ticket.waitingSince = now;
+  // decline or a missed offer keeps the ticket's place, as does a transfer (keepsQueuePlace).
+  if (next.status === TicketStatus.NEW && ticket.status !== TicketStatus.NEW && !keepsQueuePlace) {
+    ticket.waitingSince = now;
+  }
   ticket.status = next.status;
   if ((ticket.assignee?.id ?? null) !== next.assigneeId) {
     ticket.assignee = next.assigneeId === null ? null : ref(AgentEntity, next.assigneeId);

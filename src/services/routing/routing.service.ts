@@ -23,6 +23,7 @@ import {
   queueHead,
   readRunSettings,
   refusalsOf,
+  refusedSnapshot,
   takeRoutingLock,
   type QueuePosition,
   type RunSettings,
@@ -79,11 +80,7 @@ export class RoutingService {
     const agents = await em.find(AgentEntity, { id: { $in: snapshots.map((a) => a.id) } });
     const refused = await refusalsOf(em, [ticket.id]);
     const pick = pickAgent(
-      {
-        id: ticket.id,
-        requiredSkills: ticket.requiredSkills,
-        refusedBy: refused.get(ticket.id) ?? new Set(),
-      },
+      { id: ticket.id, requiredSkills: ticket.requiredSkills, ...refusedSnapshot(refused, ticket.id) },
       snapshots,
     );
     return { ticket, pick, agents };

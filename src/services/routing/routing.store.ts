@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AgentStatus } from '../../domain/agent/agent.rules';
-import type { AgentSnapshot } from '../../domain/routing/routing-pick';
+import type { AgentSnapshot, TicketSnapshot } from '../../domain/routing/routing-pick';
 import { QUEUE_ORDER, type QueueKey } from '../../domain/routing/queue-order';
 import type { BatchTicket } from '../../domain/routing/routing-batch';
 import type { TicketPriority } from '../../domain/ticket/ticket.enums';
@@ -142,7 +142,7 @@ export async function lockQueueBatch(
     priority: r.priority,
     waitingSince: new Date(r.waiting_since),
     requiredSkills: r.required_skills,
-    refusedBy: refused.get(r.id) ?? new Set(),
+    ...refusedSnapshot(refused, r.id),
   }));
 }
 
@@ -183,23 +183,43 @@ export async function queueHead(
   return { waiting: row?.waiting ?? 0, oldestWaitingSince: row?.oldest ? new Date(row.oldest) : null };
 }
 
-/** Agents that declined (themselves) or let expire an offer of each ticket, from the event log. */
+/** Who routing leaves out for one ticket, and why (the preview names each). */
+export interface Refusals {
+  /** Declined (themselves) or let expire an offer of the ticket. */
+  declined: Set<string>;
+  /** Had the ticket and transferred it away (docs/domain.md "Transfer"). */
+  transferred: Set<string>;
+}
+
+/** The agents routing leaves out for each ticket, from the event log. */
 export async function refusalsOf(
   em: EntityManager,
   ticketIds: readonly string[],
-): Promise<Map<string, Set<string>>> {
-  const refused = new Map<string, Set<string>>();
+): Promise<Map<string, Refusals>> {
+  const refused = new Map<string, Refusals>();
   if (ticketIds.length === 0) return refused;
-  const rows = await em.execute<{ ticket_id: string; agent_id: string }[]>(
-    `select distinct ticket_id, agent_id from ticket_events
+  const rows = await em.execute<{ ticket_id: string; agent_id: string; transferred: boolean }[]>(
+    `select distinct ticket_id, agent_id, false as transferred from ticket_events
       where ticket_id = any(?::uuid[]) and agent_id is not null
-        and (kind = 'OFFER_EXPIRED' or (kind = 'OFFER_DECLINED' and actor_type = 'AGENT'))`,
-    [`{${ticketIds.join(',')}}`],
+        and (kind = 'OFFER_EXPIRED' or (kind = 'OFFER_DECLINED' and actor_type = 'AGENT'))
+     union
+     select distinct ticket_id, previous_assignee_id, true from ticket_events
+      where ticket_id = any(?::uuid[]) and kind = 'TRANSFERRED' and previous_assignee_id is not null`,
+    [`{${ticketIds.join(',')}}`, `{${ticketIds.join(',')}}`],
   );
   for (const row of rows) {
-    let set = refused.get(row.ticket_id);
-    if (!set) refused.set(row.ticket_id, (set = new Set()));
-    set.add(row.agent_id);
+    let refusals = refused.get(row.ticket_id);
+    if (!refusals) refused.set(row.ticket_id, (refusals = { declined: new Set(), transferred: new Set() }));
+    (row.transferred ? refusals.transferred : refusals.declined).add(row.agent_id);
   }
   return refused;
+}
+
+/** A ticket's refusals as its routing snapshot carries them. */
+export function refusedSnapshot(
+  refused: ReadonlyMap<string, Refusals>,
+  ticketId: string,
+): Pick<TicketSnapshot, 'refusedBy' | 'transferredBy'> {
+  const refusals = refused.get(ticketId);
+  return { refusedBy: refusals?.declined ?? new Set(), transferredBy: refusals?.transferred ?? new Set() };
 }

@@ -30,6 +30,8 @@ export interface WebhookDeliveryDeps {
   metrics?: ServiceMetrics;
   limits?: Partial<SenderLimits>;
   random?: RandomSource;
+  /** Attachment.url, signed when a delivery is sent (AttachmentService.link). */
+  attachmentUrl: (attachmentId: string) => string;
 }
 
 /**
@@ -57,6 +59,7 @@ export class WebhookDeliveryEngine {
       metrics: deps.metrics ?? noServiceMetrics,
       limits: { ...DEFAULT_SENDER_LIMITS, ...deps.limits },
       random: deps.random ?? Math.random,
+      attachmentUrl: deps.attachmentUrl,
     });
     this.dispatcher = new WebhookDispatcher({
       em,

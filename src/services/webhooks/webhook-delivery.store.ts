@@ -7,7 +7,7 @@ import type {
   TicketPriority,
   TicketStatus,
 } from '../../domain/ticket/ticket.enums';
-import type { WebhookChange } from '../../domain/webhook/webhook-document';
+import type { WebhookAttachment, WebhookChange } from '../../domain/webhook/webhook-document';
 import type { EndpointSecrets } from '../../domain/webhook/webhook-signature';
 import type { Query } from '../../events/event-log.store';
 
@@ -177,7 +177,11 @@ export async function claimDueDeliveries(query: Query, claim: ClaimRequest): Pro
        a.id as assignee_id, a.name as assignee_name,
        m.id as message_id, m.sequence as message_sequence, m.author_type as message_author_type,
        m.body as message_body, m.external_id as message_external_id,
-       m.client_message_id as message_client_message_id, m.created_at as message_created_at`,
+       m.client_message_id as message_client_message_id, m.created_at as message_created_at,
+       case when m.id is null then null else (
+         select coalesce(json_agg(json_build_object('id', f.id, 'fileName', f.file_name,
+                  'contentType', f.content_type, 'size', f.size) order by f.created_at, f.id), '[]'::json)
+           from uploads f where f.message_id = m.id) end as message_attachments`,
     [
       claim.now,
       claim.now,
@@ -241,6 +245,7 @@ function toClaimed(row: Record<string, unknown>): ClaimedDelivery {
               externalId: (row.message_external_id as string | null) ?? null,
               clientMessageId: (row.message_client_message_id as string | null) ?? null,
               createdAt: date(row.message_created_at),
+              attachments: (row.message_attachments as WebhookAttachment[] | null) ?? [],
             },
     },
   };

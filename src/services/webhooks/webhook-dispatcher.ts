@@ -161,9 +161,14 @@ export class WebhookDispatcher {
   }
 }
 
-/** The dispatcher reads the whole log once per page and matches each endpoint against it. */
+/**
+ * The dispatcher reads the whole log once per page and matches each endpoint against it (which
+ * leaves internal notes out: webhookChangeFilter); the page itself is every change, so its end is
+ * where each endpoint's position moves to.
+ */
 const EVERY_CHANGE: ChangeFilter = {
   visibleChannelId: null,
+  internalNotes: true,
   statuses: null,
   assigneeId: null,
   offeredToId: null,

@@ -82,6 +82,8 @@ export class WebhookSender {
       metrics: ServiceMetrics;
       limits: SenderLimits;
       random: RandomSource;
+      /** Attachment.url for a delivery's attachments, signed when it is sent. */
+      attachmentUrl: (attachmentId: string) => string;
     },
   ) {}
 
@@ -215,9 +217,9 @@ export class WebhookSender {
    * waiting for this one.
    */
   private async attempt(delivery: ClaimedDelivery, leaseOwner: string): Promise<boolean> {
-    const { clock, http, metrics, config, random } = this.options;
+    const { clock, http, metrics, config, random, attachmentUrl } = this.options;
     const sentAt = clock.now();
-    const body = webhookBody(delivery.change);
+    const body = webhookBody(delivery.change, attachmentUrl);
     const started = performance.now();
     const response = await http.post({
       url: delivery.url,
