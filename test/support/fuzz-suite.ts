@@ -45,6 +45,8 @@ import { connectWs, type WsConnection } from './ws-client';
  * nothing. FUZZ_RUNS raises the number of inputs per mutation for a longer local hunt.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000);
+/** Each mutation's time budget for its inputs (an input under way when it ends is finished). */
+const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 240_000);
 /** Mutations whose acceptance may set the webhook delivery engine going (see quietWebhooks). */
 const WEBHOOK_MUTATIONS: ReadonlySet<string> = new Set([
   'createWebhookEndpoint',
@@ -537,33 +539,46 @@ export function defineFuzzSuite(part: number, parts: number): void {
         await refreshFixtures();
         let last = await snapshot();
         let run = 0;
-        await fc.assert(
-          fc.asyncProperty(callAndInput(mutation), async ([caller, operation]) => {
-            if (++run % REFRESH_EVERY === 0) {
-              await refreshFixtures();
-              last = await snapshot();
-            }
-            // Requests go one at a time and nothing else writes (see agenda_jobs above), so the state
-            // after one input is the state before the next.
-            const before = last;
-            const res = await send(operation, caller);
+        // The input still being answered when the time budget interrupts the run: awaited below, so
+        // nothing of this mutation's run writes during the next one's snapshots.
+        let inFlight: Promise<unknown> = Promise.resolve();
+        const one = async ([caller, operation]: [Caller, FuzzOperation]) => {
+          if (++run % REFRESH_EVERY === 0) {
+            await refreshFixtures();
             last = await snapshot();
-            record(mutation, res);
-            const problems = problemsWith(mutation, res, before, last);
-            if (problems.length > 0) {
-              const shown = res.text.length > 2_000 ? `${res.text.slice(0, 2_000)}…` : res.text;
-              throw new Error(`${problems.join('\n')}\nas ${caller}: HTTP ${res.status} ${shown}`);
-            }
-            if (WEBHOOK_MUTATIONS.has(mutation) && !/"errors"/.test(res.text)) {
-              await quietWebhooks();
-              last = await snapshot();
-            }
+          }
+          // Requests go one at a time and nothing else writes (see agenda_jobs above), so the state
+          // after one input is the state before the next.
+          const before = last;
+          const res = await send(operation, caller);
+          last = await snapshot();
+          record(mutation, res);
+          const problems = problemsWith(mutation, res, before, last);
+          if (problems.length > 0) {
+            const shown = res.text.length > 2_000 ? `${res.text.slice(0, 2_000)}…` : res.text;
+            throw new Error(`${problems.join('\n')}\nas ${caller}: HTTP ${res.status} ${shown}`);
+          }
+          if (WEBHOOK_MUTATIONS.has(mutation) && !/"errors"/.test(res.text)) {
+            await quietWebhooks();
+            last = await snapshot();
+          }
+        };
+        await fc.assert(
+          fc.asyncProperty(callAndInput(mutation), (input) => {
+            const answered = one(input);
+            inFlight = answered.catch(() => undefined);
+            return answered;
           }),
-          { numRuns: RUNS },
+          // A machine slower than usual answers fewer inputs, never a failure (the budget is the
+          // test's, not a speed check); FUZZ_RUNS and FUZZ_BUDGET_MS raise both for a long hunt.
+          { numRuns: RUNS, plugins: [fc.interruptAfterTimeLimit(BUDGET_MS)] },
         );
+        await inFlight;
+        if (run < RUNS)
+          console.log(`${mutation}: the time budget ended the run after ${run} of ${RUNS} inputs`);
         if (MUST_ACCEPT_SOME.has(mutation)) expect(stats.get(mutation)!.accepted).toBeGreaterThan(0);
       },
-      300_000,
+      BUDGET_MS + 120_000,
     );
   });
 
