@@ -13,6 +13,9 @@ import { Migration20261201500000_internal_notes } from './Migration2026120150000
 import { Migration20261201510000_uploads } from './Migration20261201510000_uploads';
 import { Migration20261201520000_read_state_search } from './Migration20261201520000_read_state_search';
 import { Migration20261201530000_transfer } from './Migration20261201530000_transfer';
+import { Migration20261201600000_routing_follows_agent } from './Migration20261201600000_routing_follows_agent';
+import { Migration20261201610000_optional_skills } from './Migration20261201610000_optional_skills';
+import { Migration20261201620000_sla } from './Migration20261201620000_sla';
 
 /** Every migration, in order. Add new ones here too: the ORM is given this list, not a folder glob. */
 export const migrationsList: MigrationObject[] = [
@@ -36,4 +39,10 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201510000_uploads', class: Migration20261201510000_uploads },
   { name: 'Migration20261201520000_read_state_search', class: Migration20261201520000_read_state_search },
   { name: 'Migration20261201530000_transfer', class: Migration20261201530000_transfer },
+  {
+    name: 'Migration20261201600000_routing_follows_agent',
+    class: Migration20261201600000_routing_follows_agent,
+  },
+  { name: 'Migration20261201610000_optional_skills', class: Migration20261201610000_optional_skills },
+  { name: 'Migration20261201620000_sla', class: Migration20261201620000_sla },
 ];

@@ -147,6 +147,7 @@ export async function createApp(config: AppConfig): Promise<App> {
     subscriberBuffer: limits.webSocket.subscriberBuffer,
     webhooks,
     typingLapseMs: limits.typingLapseMs,
+    presenceTiming: limits.presence,
     attachments: {
       storage: new LocalAttachmentStorage(attachments.dir ?? join(tmpdir(), 'parley-uploads')),
       settings: {
@@ -237,11 +238,13 @@ export async function createApp(config: AppConfig): Promise<App> {
   await apollo.start();
   try {
     await events.start();
+    await services.agentConnections.start();
     await scheduler.start(services);
     // After the bus: the dispatcher reads the log up to what this process's tail has read.
     services.webhookDelivery.start();
   } catch (err) {
     await services.webhookDelivery.stop();
+    await services.agentConnections.stop();
     await apollo.stop();
     await events.stop();
     await orm.close();
@@ -298,6 +301,8 @@ export async function createApp(config: AppConfig): Promise<App> {
         await apollo.stop();
         services.routing.stop();
         services.typing.stop();
+        // Its sockets are closed by now: their disconnects are recorded (and AWAY checks scheduled).
+        await services.agentConnections.stop();
         // Before the bus and the pool: requests in flight finish and are recorded, or are released.
         await services.webhookDelivery.stop();
         await scheduler.stop();

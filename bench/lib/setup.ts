@@ -11,9 +11,9 @@ export async function createChannel(
   gql: GraphqlClient,
   admin: string,
   kind: StyleKind,
-  options: { closeAfterSolvedSeconds?: number; requiredSkills?: string[] } = {},
+  options: { closeAfterSolvedSeconds?: number; requiredSkills?: string[]; optionalSkills?: string[] } = {},
 ): Promise<{ id: string; token: string }> {
-  const { closeAfterSolvedSeconds, requiredSkills } = options;
+  const { closeAfterSolvedSeconds, requiredSkills, optionalSkills } = options;
   let styleId: string;
   if (closeAfterSolvedSeconds === undefined) {
     const { conversationStyles } = await gql.request<{ conversationStyles: { id: string; kind: string }[] }>(
@@ -32,7 +32,15 @@ export async function createChannel(
   const { createChannel } = await gql.request<{ createChannel: { channel: { id: string }; token: string } }>(
     admin,
     `mutation($input: CreateChannelInput!) { createChannel(input: $input) { channel { id } token } }`,
-    { input: { kind: 'WEB_WIDGET', name: `bench channel ${unique()}`, styleId, requiredSkills } },
+    {
+      input: {
+        kind: 'WEB_WIDGET',
+        name: `bench channel ${unique()}`,
+        styleId,
+        requiredSkills,
+        optionalSkills,
+      },
+    },
   );
   return { id: createChannel.channel.id, token: createChannel.token };
 }
@@ -65,6 +73,19 @@ export async function setAutoAccept(gql: GraphqlClient, admin: string, autoAccep
     {
       a: autoAccept,
     },
+  );
+}
+
+/** docs/domain.md "Skills timeout"; null: optional skills never lapse. */
+export async function setSkillsTimeout(
+  gql: GraphqlClient,
+  admin: string,
+  seconds: number | null,
+): Promise<void> {
+  await gql.request(
+    admin,
+    `mutation($s: Int) { updateRoutingSettings(input: { skillsTimeoutSeconds: $s }) { skillsTimeoutSeconds } }`,
+    { s: seconds },
   );
 }
 

@@ -179,6 +179,8 @@ describe('loadConfig', () => {
         PARLEY_HTTP_MAX_CONNECTIONS: '50000',
         PARLEY_UPLOAD_MAX_BYTES: '1000000',
         PARLEY_UPLOAD_ATTACH_WINDOW_SECONDS: '900',
+        PARLEY_PRESENCE_HEARTBEAT_MS: '2000',
+        PARLEY_PRESENCE_STALE_AFTER_MS: '5000',
       }).limits,
     ).toEqual({
       query: {
@@ -211,6 +213,7 @@ describe('loadConfig', () => {
       },
       typingLapseMs: 4_000,
       uploads: { maxBytes: 1_000_000, attachWindowSeconds: 900 },
+      presence: { heartbeatMs: 2_000, staleAfterMs: 5_000 },
     });
   });
 
@@ -245,6 +248,7 @@ describe('loadConfig', () => {
     expect(load({ PARLEY_RATE_LIMIT_TYPING_PER_SECOND: '0' }).limits.rateLimits.typing).toBeNull();
     expect(load({}).limits.rateLimits.typing).toEqual({ perSecond: 5, burst: 10 });
     expect(load({}).limits.typingLapseMs).toBe(6_000);
+    expect(load({}).limits.presence).toEqual({ heartbeatMs: 10_000, staleAfterMs: 30_000 });
   });
 
   it('turns introspection off in production unless asked', () => {
@@ -258,6 +262,8 @@ describe('loadConfig', () => {
     [{ PARLEY_PG_PORT: '65536' }, 'PARLEY_PG_PORT'],
     [{ PARLEY_PG_PORT: 'pg' }, 'PARLEY_PG_PORT'],
     [{ PARLEY_TYPING_LAPSE_MS: '0' }, 'PARLEY_TYPING_LAPSE_MS'],
+    [{ PARLEY_PRESENCE_HEARTBEAT_MS: '50' }, 'PARLEY_PRESENCE_HEARTBEAT_MS'],
+    [{ PARLEY_PRESENCE_STALE_AFTER_MS: '15000' }, 'PARLEY_PRESENCE_STALE_AFTER_MS'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
     [{ NODE_ENV: 'production' }, 'ADMIN_TOKEN'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],

@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from '../db/orm.config';
-import { defaultLimits, type HttpServerLimits, type Limits, type RateLimit } from './limits';
+import {
+  defaultLimits,
+  type HttpServerLimits,
+  type Limits,
+  type PresenceTiming,
+  type RateLimit,
+} from './limits';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type AgendaBackend = 'postgres' | 'mongodb';
@@ -309,7 +315,21 @@ function loadLimits(env: Env, production: boolean): Limits {
         d.uploads.attachWindowSeconds,
       ),
     },
+    presence: parsePresenceTiming(env, d.presence),
   };
+}
+
+function parsePresenceTiming(env: Env, d: PresenceTiming): PresenceTiming {
+  const heartbeatMs = parseCount(env, 'PARLEY_PRESENCE_HEARTBEAT_MS', d.heartbeatMs, 100);
+  const staleAfterMs = parseCount(env, 'PARLEY_PRESENCE_STALE_AFTER_MS', d.staleAfterMs, 100);
+  // One late heartbeat must not make a live process look dead.
+  if (staleAfterMs < 2 * heartbeatMs) {
+    throw new ConfigError(
+      'PARLEY_PRESENCE_STALE_AFTER_MS',
+      `${staleAfterMs} is less than twice PARLEY_PRESENCE_HEARTBEAT_MS (${heartbeatMs})`,
+    );
+  }
+  return { heartbeatMs, staleAfterMs };
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {

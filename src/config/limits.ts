@@ -80,6 +80,14 @@ export interface UploadLimits {
   attachWindowSeconds: number;
 }
 
+/** docs/domain.md "Presence": how processes tell each other they are alive (SECURITY.md has no part in it). */
+export interface PresenceTiming {
+  /** How often a process tells the others it is alive, and looks for dead ones. */
+  heartbeatMs: number;
+  /** A process silent this long is taken for dead: its agents' sockets stop counting. */
+  staleAfterMs: number;
+}
+
 export interface Limits {
   query: QueryLimits;
   /** HTTP request bodies; larger ones get 413. */
@@ -96,6 +104,7 @@ export interface Limits {
   /** A `typing: true` not renewed within this lapses (docs/domain.md "Typing"). */
   typingLapseMs: number;
   uploads: UploadLimits;
+  presence: PresenceTiming;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
@@ -164,6 +173,12 @@ export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
   attachWindowSeconds: 3_600,
 };
 
+/**
+ * A heartbeat every 10 s costs one tiny UPDATE per process; three missed ones (30 s) rather than one
+ * mark a process dead, so a long GC pause or a slow statement does not drop its agents' sockets.
+ */
+export const DEFAULT_PRESENCE_TIMING: PresenceTiming = { heartbeatMs: 10_000, staleAfterMs: 30_000 };
+
 export function defaultLimits(production: boolean): Limits {
   return {
     query: { ...DEFAULT_QUERY_LIMITS },
@@ -175,5 +190,6 @@ export function defaultLimits(production: boolean): Limits {
     http: { ...DEFAULT_HTTP_SERVER_LIMITS },
     typingLapseMs: DEFAULT_TYPING_LAPSE_MS,
     uploads: { ...DEFAULT_UPLOAD_LIMITS },
+    presence: { ...DEFAULT_PRESENCE_TIMING },
   };
 }

@@ -1,5 +1,5 @@
 import { DomainError } from './errors';
-import { normalizeSkills } from './skills';
+import { normalizeSkills, withoutRequired } from './skills';
 
 describe('normalizeSkills', () => {
   it.each([
@@ -35,5 +35,18 @@ describe('normalizeSkills', () => {
         Array.from({ length: 101 }, (_, i) => `s${i}`),
       ),
     ).toThrow(DomainError);
+  });
+});
+
+describe('withoutRequired', () => {
+  it.each([
+    { optional: [], required: [], expected: [] },
+    { optional: ['spanish'], required: [], expected: ['spanish'] },
+    { optional: [], required: ['billing'], expected: [] },
+    { optional: ['spanish', 'billing'], required: ['billing'], expected: ['spanish'] },
+    { optional: ['billing'], required: ['billing', 'vip'], expected: [] },
+    { optional: ['c', 'b', 'a'], required: ['b'], expected: ['c', 'a'] },
+  ])('optional $optional, required $required → $expected', ({ optional, required, expected }) => {
+    expect(withoutRequired(optional, required)).toEqual(expected);
   });
 });

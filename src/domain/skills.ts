@@ -22,3 +22,12 @@ export function normalizeSkills(field: string, skills: readonly string[]): strin
   }
   return [...seen];
 }
+
+/**
+ * Optional skills as stored beside required ones (docs/domain.md "Skills timeout"): a skill that
+ * is both is required, so it is left out of the optional ones. Both lists are normalised.
+ */
+export function withoutRequired(optional: readonly string[], required: readonly string[]): string[] {
+  const requiredSet = new Set(required);
+  return optional.filter((skill) => !requiredSet.has(skill));
+}

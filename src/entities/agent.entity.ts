@@ -32,6 +32,13 @@ export class AgentEntity {
   @Property({ type: 'timestamptz', nullable: true })
   lastAssignedAt: (Date & Opt) | null = null;
 
+  /**
+   * When the agent took its current status (docs/domain.md "Presence": how long it has been OFFLINE,
+   * or ONLINE without a socket). Null only for rows written outside the services.
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  statusSince: (Date & Opt) | null = null;
+
   @Property({ type: 'timestamptz' })
   createdAt!: Date;
 

@@ -22,6 +22,10 @@ export class ChannelEntity {
   @Property({ type: TextArrayType })
   requiredSkills: string[] & Opt = [];
 
+  /** Given to each new ticket (docs/domain.md "Skills timeout"); never one of requiredSkills. */
+  @Property({ type: TextArrayType, default: '{}' })
+  optionalSkills: string[] & Opt = [];
+
   @Property({ type: 'timestamptz' })
   createdAt!: Date;
 

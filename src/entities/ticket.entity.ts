@@ -11,11 +11,13 @@ import {
   type Ref,
 } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import type { SlaTarget } from '../domain/sla/sla.rules';
 import { TicketPriority, TicketStatus } from '../domain/ticket/ticket.enums';
 import { AgentEntity } from './agent.entity';
 import { ChannelEntity } from './channel.entity';
 import { ConversationStyleEntity } from './conversation-style.entity';
 import { EndUserEntity } from './end-user.entity';
+import { SlaPolicyEntity } from './sla-policy.entity';
 import { TextArrayType } from './text-array.type';
 
 @Entity({ tableName: 'tickets' })
@@ -34,6 +36,18 @@ import { TextArrayType } from './text-array.type';
   name: 'tickets_stats_index',
   expression:
     'create index "tickets_stats_index" on "tickets" ("created_at") include ("id", "channel_id", "style_id", "assignee_id", "priority", "status", "reopen_count", "first_end_user_message_at", "first_agent_reply_at", "last_solved_at")',
+})
+@Index({ name: 'tickets_sla_policy_id_index', properties: ['slaPolicy'] })
+// docs/domain.md "SLA": the sweep reads the tickets due for a look; queueStats counts the breached.
+@Index({
+  name: 'tickets_sla_check_index',
+  expression:
+    'create index "tickets_sla_check_index" on "tickets" ("sla_check_at") where "sla_check_at" is not null',
+})
+@Index({
+  name: 'tickets_sla_breached_index',
+  expression:
+    'create index "tickets_sla_breached_index" on "tickets" ("channel_id") where "sla_breached" <> \'{}\' and "status" not in (\'SOLVED\', \'CLOSED\')',
 })
 // docs/domain.md "Ticket statuses": a ticket cannot be OPEN, PENDING, ON_HOLD or SOLVED without an assignee.
 @Check({
@@ -76,6 +90,10 @@ export class TicketEntity {
 
   @Property({ type: TextArrayType })
   requiredSkills: string[] & Opt = [];
+
+  /** docs/domain.md "Skills timeout": required until the ticket has waited skillsTimeoutSeconds. */
+  @Property({ type: TextArrayType, default: '{}' })
+  optionalSkills: string[] & Opt = [];
 
   @ManyToOne(() => TicketEntity, { ref: true, nullable: true, deleteRule: 'set null' })
   followUpOf: Ref<TicketEntity> | null = null;
@@ -120,4 +138,29 @@ export class TicketEntity {
 
   @Property({ type: 'integer' })
   assignmentCount: number & Opt = 0;
+
+  // docs/domain.md "SLA": the policy, the folded reply clock, each target's due time while it
+  // runs, the targets missed, and when the ticket must next be looked at (the earliest due time of
+  // a target not yet missed), kept in step with the event log like the metrics.
+  @ManyToOne(() => SlaPolicyEntity, { ref: true, nullable: true, deleteRule: 'set null' })
+  slaPolicy: Ref<SlaPolicyEntity> | null = null;
+
+  /** Since when an agent's reply is owed (domain/sla/sla.rules.ts foldReplyOwed). */
+  @Property({ type: 'timestamptz', nullable: true })
+  replyOwedSince: (Date & Opt) | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  firstReplyDueAt: (Date & Opt) | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  nextReplyDueAt: (Date & Opt) | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  resolutionDueAt: (Date & Opt) | null = null;
+
+  @Property({ type: TextArrayType, default: '{}' })
+  slaBreached: SlaTarget[] & Opt = [];
+
+  @Property({ type: 'timestamptz', nullable: true })
+  slaCheckAt: (Date & Opt) | null = null;
 }

@@ -126,6 +126,14 @@ registerEnumType(TicketChangeKind, {
       description:
         "The assignee or an admin transferred the ticket: offered to another agent (NEW, see the ticket's offeredTo), assigned to it under auto-accept (see assignee), or back to the queue. previousAssignee is who had it.",
     },
+    TICKET_UPDATED: {
+      description:
+        "The assignee or an admin changed the ticket's priority, required or optional skills (updateTicket); the ticket shows them as they are now.",
+    },
+    SLA_BREACHED: {
+      description:
+        "One of the ticket's SLA targets was missed at its due time (see the ticket's sla.breached); at most one such change per target and ticket.",
+    },
   },
 });
 registerEnumType(MessageDeliveryStatus, {

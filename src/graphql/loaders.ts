@@ -4,6 +4,7 @@ import type { ApiTokenEntity } from '../entities/api-token.entity';
 import type { ChannelEntity } from '../entities/channel.entity';
 import type { ConversationStyleEntity } from '../entities/conversation-style.entity';
 import type { EndUserEntity } from '../entities/end-user.entity';
+import type { SlaPolicyEntity } from '../entities/sla-policy.entity';
 import type { TicketEntity } from '../entities/ticket.entity';
 import type { UploadEntity } from '../entities/upload.entity';
 import type { WebhookEndpointEntity } from '../entities/webhook-endpoint.entity';
@@ -23,6 +24,8 @@ export interface Loaders {
   agentTokens: DataLoader<string, ApiTokenEntity[]>;
   channelTokens: DataLoader<string, ApiTokenEntity[]>;
   webhookEndpoint: DataLoader<string, WebhookEndpointEntity | undefined>;
+  /** A ticket's SLA policy: one query for a page of tickets. */
+  slaPolicy: DataLoader<string, SlaPolicyEntity | undefined>;
   /** A change of the event log by its log id (a webhook delivery's), loaded as the stream loads it. */
   changeByEventId: DataLoader<string, TicketChangeEvent | undefined>;
   /** A message's attachments by the message's id: one query for a page of messages. */
@@ -79,6 +82,7 @@ export function createLoaders(services: Services, { cache }: { cache: boolean })
     agentTokens: tokensOf('agent'),
     channelTokens: tokensOf('channel'),
     webhookEndpoint: byId((ids) => services.webhookEndpoints.findByIds(ids)),
+    slaPolicy: byId((ids) => services.sla.findByIds(ids)),
     changeByEventId: new DataLoader<string, TicketChangeEvent | undefined>(
       async (ids) => {
         const changes = new Map((await services.ticketChanges.byEventIds(ids)).map((c) => [c.id, c]));

@@ -12,6 +12,7 @@ import { NodeResolver } from './resolvers/node.resolver';
 import { ReadStateResolver } from './resolvers/read-state.resolver';
 import { RoutingSettingsResolver } from './resolvers/routing-settings.resolver';
 import { RoutingResolver } from './resolvers/routing.resolver';
+import { SlaPolicyResolver, TicketSlaResolver } from './resolvers/sla.resolver';
 import { TicketStatsResolver } from './resolvers/ticket-stats.resolver';
 import { TicketChangeResolver } from './resolvers/ticket-change.resolver';
 import { EndUserResolver, TicketResolver } from './resolvers/ticket.resolver';
@@ -35,7 +36,9 @@ export function getSchema(): Promise<GraphQLSchema> {
       ReadStateResolver,
       RoutingResolver,
       RoutingSettingsResolver,
+      SlaPolicyResolver,
       TicketResolver,
+      TicketSlaResolver,
       TicketStatsResolver,
       TicketChangeResolver,
       TypingResolver,

@@ -179,6 +179,15 @@ export function attachGraphQLWebSocket(options: {
             }
           });
         }
+        // docs/domain.md "Presence". The close is listened for before the count is written, so a
+        // socket that closes meanwhile is still taken off (one closed during authentication has had
+        // its 'close' already, and never counts); the acknowledgement waits for the write, so a
+        // client told it is connected is counted as connected on every process.
+        if (principal.role === 'AGENT' && ctx.extra.socket.readyState !== ctx.extra.socket.CLOSED) {
+          const { agentId } = principal;
+          ctx.extra.socket.once('close', () => void services.agentConnections.closed(agentId));
+          await services.agentConnections.opened(agentId);
+        }
         return true;
       },
       // The same limits as HTTP, then graphql-ws's own parse and validation, done here once per query text.

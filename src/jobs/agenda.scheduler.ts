@@ -6,15 +6,23 @@ import { RepeatFilter } from '../observability/repeat-filter';
 import type { AgendaConnection } from './agenda-backend';
 import type { AutomationScheduler } from '../services/scheduler.port';
 import type { Services } from '../services/services.factory';
+import { agentAwayJob } from './agent-away.job';
 import { closeTicketJob } from './close-ticket.job';
 import { expireOfferJob } from './expire-offer.job';
 import {
+  AGENT_AWAY_JOB,
   CLOSE_TICKET_JOB,
   EXPIRE_OFFER_JOB,
+  REASSIGN_OFFLINE_JOB,
+  SLA_BREACH_JOB,
   SWEEP_JOB,
+  type AgentPresenceJobData,
   type CloseTicketJobData,
   type ExpireOfferJobData,
+  type SlaBreachJobData,
 } from './job-names';
+import { reassignOfflineJob } from './reassign-offline.job';
+import { slaBreachJob } from './sla-breach.job';
 import { sweepJob } from './sweep.job';
 
 export interface SchedulerOptions {
@@ -109,6 +117,9 @@ export class AgendaScheduler implements AutomationScheduler {
     const definition = { lockLifetime: LOCK_LIFETIME_MS, concurrency: 20, backoff: retryWhileDatabaseAway };
     this.agenda.define(CLOSE_TICKET_JOB, closeTicketJob(services), definition);
     this.agenda.define(EXPIRE_OFFER_JOB, expireOfferJob(services), definition);
+    this.agenda.define(AGENT_AWAY_JOB, agentAwayJob(services), definition);
+    this.agenda.define(REASSIGN_OFFLINE_JOB, reassignOfflineJob(services), definition);
+    this.agenda.define(SLA_BREACH_JOB, slaBreachJob(services), definition);
     this.agenda.define(SWEEP_JOB, sweepJob(services, this.logger), {
       lockLifetime: LOCK_LIFETIME_MS,
       concurrency: 1,
@@ -159,6 +170,34 @@ export class AgendaScheduler implements AutomationScheduler {
     await this.agenda
       .create(EXPIRE_OFFER_JOB, data)
       .unique({ 'data.ticketId': ticketId })
+      .schedule(this.wallTime(at))
+      .save();
+  }
+
+  async scheduleSlaCheck(ticketId: string, at: Date): Promise<void> {
+    const data: SlaBreachJobData = { ticketId };
+    // One per ticket: the next look replaces the earlier one (the job reads the due times it finds).
+    await this.agenda
+      .create(SLA_BREACH_JOB, data)
+      .unique({ 'data.ticketId': ticketId })
+      .schedule(this.wallTime(at))
+      .save();
+  }
+
+  scheduleAgentAway(agentId: string, at: Date): Promise<void> {
+    return this.schedulePresence(AGENT_AWAY_JOB, agentId, at);
+  }
+
+  scheduleOfflineReturn(agentId: string, at: Date): Promise<void> {
+    return this.schedulePresence(REASSIGN_OFFLINE_JOB, agentId, at);
+  }
+
+  /** One job of each kind per agent: a later disconnect or a later OFFLINE replaces the earlier one's. */
+  private async schedulePresence(name: string, agentId: string, at: Date): Promise<void> {
+    const data: AgentPresenceJobData = { agentId };
+    await this.agenda
+      .create(name, data)
+      .unique({ 'data.agentId': agentId })
       .schedule(this.wallTime(at))
       .save();
   }

@@ -74,6 +74,7 @@ export class AgentService {
             email,
             skills,
             capacity,
+            statusSince: now,
             createdAt: now,
             updatedAt: now,
           });

@@ -5,7 +5,7 @@ import { seesChannel } from '../domain/auth/visibility';
 import type { ChannelKind } from '../domain/channel/channel.rules';
 import type { Clock } from '../domain/clock';
 import { badInput, notFound } from '../domain/errors';
-import { normalizeSkills } from '../domain/skills';
+import { normalizeSkills, withoutRequired } from '../domain/skills';
 import { normalizeName, rejectNull } from '../domain/text';
 import { ChannelEntity } from '../entities/channel.entity';
 import { ConversationStyleEntity } from '../entities/conversation-style.entity';
@@ -17,12 +17,14 @@ export interface CreateChannelInput {
   name: string;
   styleId: string;
   requiredSkills?: readonly string[] | null;
+  optionalSkills?: readonly string[] | null;
 }
 
 export interface UpdateChannelInput {
   name?: string | null;
   styleId?: string | null;
   requiredSkills?: readonly string[] | null;
+  optionalSkills?: readonly string[] | null;
 }
 
 export class ChannelService {
@@ -52,6 +54,11 @@ export class ChannelService {
   async create(input: CreateChannelInput): Promise<{ channel: ChannelEntity; token: string }> {
     const name = normalizeName('input.name', input.name);
     const requiredSkills = normalizeSkills('input.requiredSkills', input.requiredSkills ?? []);
+    // A skill listed as both is required (docs/domain.md "Skills timeout").
+    const optionalSkills = withoutRequired(
+      normalizeSkills('input.optionalSkills', input.optionalSkills ?? []),
+      requiredSkills,
+    );
     const now = this.clock.now();
     return this.em.fork().transactional(async (em) => {
       const style = await this.requireStyle(em, 'input.styleId', input.styleId);
@@ -60,6 +67,7 @@ export class ChannelService {
         name,
         style,
         requiredSkills,
+        optionalSkills,
         createdAt: now,
         updatedAt: now,
       });
@@ -74,8 +82,11 @@ export class ChannelService {
     const name = rejectNull('input.name', input.name);
     const styleId = rejectNull('input.styleId', input.styleId);
     const skills = rejectNull('input.requiredSkills', input.requiredSkills);
+    const optional = rejectNull('input.optionalSkills', input.optionalSkills);
     const newName = name === undefined ? undefined : normalizeName('input.name', name);
     const newSkills = skills === undefined ? undefined : normalizeSkills('input.requiredSkills', skills);
+    const newOptional =
+      optional === undefined ? undefined : normalizeSkills('input.optionalSkills', optional);
 
     return this.em.fork().transactional(async (em) => {
       const channel = await em.findOne(ChannelEntity, { id: channelId });
@@ -84,6 +95,13 @@ export class ChannelService {
       if (styleId !== undefined) channel.style = ref(await this.requireStyle(em, 'input.styleId', styleId));
       if (newName !== undefined) channel.name = newName;
       if (newSkills !== undefined) channel.requiredSkills = newSkills;
+      if (newOptional !== undefined || newSkills !== undefined) {
+        // A skill listed as both is required, whichever of the two lists changed.
+        channel.optionalSkills = withoutRequired(
+          newOptional ?? channel.optionalSkills,
+          channel.requiredSkills,
+        );
+      }
       channel.updatedAt = this.clock.now();
       await em.flush();
       return channel;

@@ -13,6 +13,9 @@ import { insertEvents } from '../events/event-log.store';
 import { TicketEntity } from '../entities/ticket.entity';
 import { ROUTING_LOCK_KEY } from '../db/advisory-locks';
 import { textArrayLiteral } from '../entities/text-array.type';
+import { SlaPolicyEntity } from '../entities/sla-policy.entity';
+import type { SlaPolicyData } from '../domain/sla/sla.rules';
+import { SLA_POLICIES_JSON, slaPoliciesOf } from './sla/sla-policy.store';
 
 /**
  * The SQL of ingestion (MessageService.receive), its hottest path: each step is one statement,
@@ -22,7 +25,7 @@ import { textArrayLiteral } from '../entities/text-array.type';
 
 export interface EndUserLock {
   /** null: there is no such channel (and nothing was written). */
-  channel: { id: string; styleId: string; requiredSkills: string[] } | null;
+  channel: { id: string; styleId: string; requiredSkills: string[]; optionalSkills: string[] } | null;
   /**
    * The message that already carries this externalMessageId on the channel (nothing was written),
    * and whether this end user sent it (a retry) or another one did (a partner's mistake).
@@ -35,6 +38,8 @@ export interface EndUserLock {
    * before any ticket's): then no routing run reads the queue until it commits.
    */
   routingLockShared: boolean;
+  /** Every SLA policy, in the order they are tried (docs/domain.md "SLA"), read in the same statement. */
+  slaPolicies: SlaPolicyData[];
 }
 
 export interface Repeat {
@@ -79,16 +84,18 @@ export async function lockEndUser(
       channel_id: string | null;
       style_id: string | null;
       required_skills: string[] | null;
+      optional_skills: string[] | null;
       repeat_message_id: string | null;
       repeat_same_end_user: boolean | null;
       end_user_id: string | null;
       display_name: string | null;
       inserted: boolean | null;
       routing_lock_shared: boolean;
+      sla_policies: unknown;
     }[]
   >(
     `with channel as (
-       select id, style_id, required_skills from channels where id = ?
+       select id, style_id, required_skills, optional_skills from channels where id = ?
      ), repeat as (
        ${REPEAT_SQL}
      ), end_user as (
@@ -98,11 +105,12 @@ export async function lockEndUser(
        on conflict (channel_id, external_id) do update set external_id = excluded.external_id
        returning id, display_name, (xmax = 0) as inserted
      )
-     select channel.id as channel_id, channel.style_id, channel.required_skills,
+     select channel.id as channel_id, channel.style_id, channel.required_skills, channel.optional_skills,
             repeat.id as repeat_message_id, repeat.same_end_user as repeat_same_end_user,
             end_user.id as end_user_id, end_user.display_name, end_user.inserted,
             case when end_user.id is null then false
-                 else pg_try_advisory_xact_lock_shared(?) end as routing_lock_shared
+                 else pg_try_advisory_xact_lock_shared(?) end as routing_lock_shared,
+            ${SLA_POLICIES_JSON} as sla_policies
        from (select 1) as one
        left join channel on true
        left join repeat on true
@@ -119,14 +127,22 @@ export async function lockEndUser(
       ROUTING_LOCK_KEY,
     ],
   );
-  if (!row?.channel_id) return { channel: null, repeat: null, endUser: null, routingLockShared: false };
+  if (!row?.channel_id) {
+    return { channel: null, repeat: null, endUser: null, routingLockShared: false, slaPolicies: [] };
+  }
   return {
-    channel: { id: row.channel_id, styleId: row.style_id!, requiredSkills: row.required_skills ?? [] },
+    channel: {
+      id: row.channel_id,
+      styleId: row.style_id!,
+      requiredSkills: row.required_skills ?? [],
+      optionalSkills: row.optional_skills ?? [],
+    },
     repeat: repeatOf(row.repeat_message_id, row.repeat_same_end_user),
     endUser: row.end_user_id
       ? { id: row.end_user_id, displayName: row.display_name, inserted: row.inserted === true }
       : null,
     routingLockShared: row.routing_lock_shared,
+    slaPolicies: slaPoliciesOf(row.sla_policies),
   };
 }
 
@@ -295,12 +311,13 @@ const date = <K extends Props<Date | null>>(name: string, prop: K, fixed = false
 });
 const reference = (
   name: string,
-  prop: 'channel' | 'style' | 'requester' | 'assignee' | 'offeredTo' | 'followUpOf',
+  prop: 'channel' | 'style' | 'requester' | 'assignee' | 'offeredTo' | 'followUpOf' | 'slaPolicy',
   entity:
     | typeof AgentEntity
     | typeof ChannelEntity
     | typeof ConversationStyleEntity
     | typeof EndUserEntity
+    | typeof SlaPolicyEntity
     | typeof TicketEntity,
   fixed = false,
 ): TicketColumn => ({
@@ -334,6 +351,13 @@ const TICKET_COLUMNS: readonly TicketColumn[] = [
     write: (t) => textArrayLiteral(t.requiredSkills),
     read: (t, v) => Object.assign(t, { requiredSkills: v }),
   },
+  {
+    name: 'optional_skills',
+    fixed: true,
+    cast: '::text[]',
+    write: (t) => textArrayLiteral(t.optionalSkills),
+    read: (t, v) => Object.assign(t, { optionalSkills: v }),
+  },
   reference('follow_up_of_id', 'followUpOf', TicketEntity, true),
   date('created_at', 'createdAt', true),
   date('updated_at', 'updatedAt'),
@@ -348,6 +372,18 @@ const TICKET_COLUMNS: readonly TicketColumn[] = [
   date('open_since', 'openSince'),
   plain('handle_ms', 'handleMs'),
   plain('assignment_count', 'assignmentCount'),
+  reference('sla_policy_id', 'slaPolicy', SlaPolicyEntity),
+  date('reply_owed_since', 'replyOwedSince'),
+  date('first_reply_due_at', 'firstReplyDueAt'),
+  date('next_reply_due_at', 'nextReplyDueAt'),
+  date('resolution_due_at', 'resolutionDueAt'),
+  {
+    name: 'sla_breached',
+    cast: '::text[]',
+    write: (t) => textArrayLiteral(t.slaBreached),
+    read: (t, v) => Object.assign(t, { slaBreached: v }),
+  },
+  date('sla_check_at', 'slaCheckAt'),
 ];
 
 function ticketOf(row: TicketRow): TicketEntity {

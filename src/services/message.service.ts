@@ -4,7 +4,7 @@ import type { Principal } from '../domain/auth/principal';
 import { seesInternalNotes, seesMessage } from '../domain/auth/visibility';
 import type { Clock } from '../domain/clock';
 import { badInput, DomainError, forbidden, notFound } from '../domain/errors';
-import { normalizeSkills } from '../domain/skills';
+import { normalizeSkills, withoutRequired } from '../domain/skills';
 import { normalizeAttachmentIds } from '../domain/attachment/attachment.rules';
 import { normalizeBody, normalizeExternalId, validateClientMessageId } from '../domain/ticket/message.rules';
 import {
@@ -178,7 +178,7 @@ export class MessageService {
     const em = change.tx;
     const now = this.clock.now();
     // A repeat changes nothing, not even the end user: the first result is looked for before the lock.
-    const { channel, repeat, endUser, routingLockShared } = await lockEndUser(em, {
+    const { channel, repeat, endUser, routingLockShared, slaPolicies } = await lockEndUser(em, {
       ...input,
       now,
     });
@@ -249,6 +249,8 @@ export class MessageService {
       now,
     });
     change.messageAdded(ticket, message, input.actor, now);
+    // The ticket's due times go into the same write, from the policies read with the end user.
+    await change.settleSla(slaPolicies);
     await writeIngest(em, {
       ticket,
       ticketCreated,
@@ -290,17 +292,25 @@ export class MessageService {
 
   /** A new ticket (written by writeIngest, which also finds its followUpOf). */
   private newTicket(
-    channel: { id: string; styleId: string; requiredSkills: readonly string[] },
+    channel: {
+      id: string;
+      styleId: string;
+      requiredSkills: readonly string[];
+      optionalSkills: readonly string[];
+    },
     endUserId: string,
     input: Ingest,
     now: Date,
   ): TicketEntity {
+    const requiredSkills = [...new Set([...channel.requiredSkills, ...input.requiredSkills])];
     return Object.assign(new TicketEntity(), {
       channel: ref(ChannelEntity, channel.id),
       style: ref(ConversationStyleEntity, channel.styleId),
       requester: ref(EndUserEntity, endUserId),
       priority: input.priority,
-      requiredSkills: [...new Set([...channel.requiredSkills, ...input.requiredSkills])],
+      requiredSkills,
+      // docs/domain.md "Skills timeout": the channel's, less any the ticket requires.
+      optionalSkills: withoutRequired(channel.optionalSkills, requiredSkills),
       waitingSince: now,
       createdAt: now,
       updatedAt: now,

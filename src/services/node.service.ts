@@ -8,12 +8,14 @@ import type { ConversationStyleEntity } from '../entities/conversation-style.ent
 import type { EndUserEntity } from '../entities/end-user.entity';
 import type { MessageEntity } from '../entities/message.entity';
 import type { TicketEntity } from '../entities/ticket.entity';
+import type { SlaPolicyEntity } from '../entities/sla-policy.entity';
 import type { WebhookEndpointEntity } from '../entities/webhook-endpoint.entity';
 import type { AgentService } from './agent.service';
 import type { ChannelService } from './channel.service';
 import type { ConversationStyleService } from './conversation-style.service';
 import { isId } from './ids';
 import type { MessageService } from './message.service';
+import type { SlaService } from './sla/sla.service';
 import type { TicketService } from './ticket.service';
 import type { WebhookEndpointService } from './webhooks/webhook-endpoint.service';
 
@@ -25,7 +27,8 @@ export type FoundNode =
   | { type: 'Channel'; entity: ChannelEntity }
   | { type: 'EndUser'; entity: EndUserEntity }
   | { type: 'ConversationStyle'; entity: ConversationStyleEntity }
-  | { type: 'WebhookEndpoint'; entity: WebhookEndpointEntity };
+  | { type: 'WebhookEndpoint'; entity: WebhookEndpointEntity }
+  | { type: 'SlaPolicy'; entity: SlaPolicyEntity };
 
 type NodeTypeName = FoundNode['type'];
 
@@ -41,6 +44,7 @@ const NODE_TABLES: readonly (readonly [NodeTypeName, string])[] = [
   ['EndUser', 'end_users'],
   ['ConversationStyle', 'conversation_styles'],
   ['WebhookEndpoint', 'webhook_endpoints'],
+  ['SlaPolicy', 'sla_policies'],
 ];
 
 // One statement, one primary-key probe per table.
@@ -55,6 +59,7 @@ export interface NodeReads {
   channels: ChannelService;
   conversationStyles: ConversationStyleService;
   webhookEndpoints: WebhookEndpointService;
+  sla: SlaService;
 }
 
 /**
@@ -106,6 +111,9 @@ export class NodeService {
       case 'WebhookEndpoint':
         // webhookEndpoint(id): admins any, an integration its own channel's, agents none.
         return { type, entity: await this.reads.webhookEndpoints.get(viewer, id) };
+      case 'SlaPolicy':
+        // slaPolicies: admins and agents.
+        return { type, entity: await this.reads.sla.get(viewer, id) };
     }
   }
 }

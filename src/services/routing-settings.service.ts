@@ -1,13 +1,22 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../domain/clock';
-import { validateOfferTimeoutSeconds } from '../domain/routing/routing-settings.rules';
+import {
+  validateOfferTimeoutSeconds,
+  validateRoutingDelaySeconds,
+} from '../domain/routing/routing-settings.rules';
 import { rejectNull } from '../domain/text';
 import { RoutingSettingsEntity } from '../entities/routing-settings.entity';
 
 export interface RoutingSettingsInput {
   offerTimeoutSeconds?: number | null;
   autoAccept?: boolean | null;
+  awayAfterDisconnectSeconds?: number | null;
+  reassignAfterOfflineSeconds?: number | null;
+  skillsTimeoutSeconds?: number | null;
 }
+
+/** The settings where null is a value (never), not "keep": only an omitted field keeps its value. */
+const DELAYS = ['awayAfterDisconnectSeconds', 'reassignAfterOfflineSeconds', 'skillsTimeoutSeconds'] as const;
 
 export class RoutingSettingsService {
   constructor(
@@ -24,6 +33,11 @@ export class RoutingSettingsService {
     const timeout = rejectNull('input.offerTimeoutSeconds', input.offerTimeoutSeconds);
     const autoAccept = rejectNull('input.autoAccept', input.autoAccept);
     if (timeout !== undefined) validateOfferTimeoutSeconds('input.offerTimeoutSeconds', timeout);
+    const delays: Partial<Record<(typeof DELAYS)[number], number | null>> = {};
+    for (const name of DELAYS) {
+      const value = input[name];
+      if (value !== undefined) delays[name] = validateRoutingDelaySeconds(`input.${name}`, value);
+    }
 
     return this.em.fork().transactional(async (em) => {
       const settings = await em.findOneOrFail(RoutingSettingsEntity, {
@@ -31,6 +45,9 @@ export class RoutingSettingsService {
       });
       if (timeout !== undefined) settings.offerTimeoutSeconds = timeout;
       if (autoAccept !== undefined) settings.autoAccept = autoAccept;
+      // Presence's scheduled jobs read the settings when they run, and the sweep catches what a
+      // changed delay makes due sooner: nothing to reschedule here.
+      Object.assign(settings, delays);
       settings.updatedAt = this.clock.now();
       await em.flush();
       return settings;

@@ -16,6 +16,8 @@ import { MessageService } from './message.service';
 import { NodeService } from './node.service';
 import { QueueStatsFeed } from './routing/queue-stats.feed';
 import { OfferService } from './routing/offer.service';
+import { AgentConnectionRegistry } from './presence/agent-connections.registry';
+import { PresenceService } from './presence/presence.service';
 import { AfterCommit, type RouteRequester } from './changes/after-commit';
 import { ChangeRunner } from './changes/change.runner';
 import { RoutingSettingsService } from './routing-settings.service';
@@ -26,9 +28,16 @@ import { TicketStatsService } from './stats/ticket-stats.service';
 import { TicketChangeService } from './ticket-change.service';
 import { TicketService } from './ticket.service';
 import { TransferService } from './tickets/transfer.service';
+import { SlaService } from './sla/sla.service';
+import { TicketUpdateService } from './tickets/ticket-update.service';
 import { TypingFeed } from './typing/typing.feed';
 import { TypingService } from './typing/typing.service';
-import { DEFAULT_TYPING_LAPSE_MS, DEFAULT_WEBSOCKET_LIMITS } from '../config/limits';
+import {
+  DEFAULT_PRESENCE_TIMING,
+  DEFAULT_TYPING_LAPSE_MS,
+  DEFAULT_WEBSOCKET_LIMITS,
+  type PresenceTiming,
+} from '../config/limits';
 import { defaultWebhookConfig, type WebhookConfig } from '../config/config';
 import { WebhookEndpointService } from './webhooks/webhook-endpoint.service';
 import { WebhookDeliveryEngine } from './webhooks/webhook-delivery.engine';
@@ -45,6 +54,8 @@ export interface Services {
   tickets: TicketService;
   /** transferTicket: a ticket handed to a colleague or back to the queue (docs/domain.md "Transfer"). */
   transfers: TransferService;
+  /** updateTicket: a ticket's priority and skills, by its assignee or an admin (docs/domain.md "Skills timeout"). */
+  ticketUpdates: TicketUpdateService;
   messages: MessageService;
   /** Agents' read marks and unread counts (docs/domain.md "Read state"). */
   readState: ReadStateService;
@@ -67,6 +78,12 @@ export interface Services {
   attachments: AttachmentService;
   /** Typing indicators: announced across processes, never stored; stopped by the app. */
   typing: TypingService;
+  /** SLA policies, and breaching a ticket's targets at their due time (docs/domain.md "SLA"). */
+  sla: SlaService;
+  /** AWAY after the last socket, tickets back from OFFLINE agents: the checks, jobs and sweep (docs/domain.md "Presence"). */
+  presence: PresenceService;
+  /** This process's agent sockets, shared with the others through the database; started and stopped by the app. */
+  agentConnections: AgentConnectionRegistry;
 }
 
 export interface ServiceDeps {
@@ -89,6 +106,8 @@ export interface ServiceDeps {
   attachments: { storage: AttachmentStorage; settings: AttachmentSettings };
   /** When an unrenewed `typing: true` lapses (the default if absent). */
   typingLapseMs?: number;
+  /** Processes' heartbeats for presence (the defaults if absent). */
+  presenceTiming?: PresenceTiming;
 }
 
 /** The one place services are built: the GraphQL context and the job handlers both take them from here. */
@@ -105,6 +124,7 @@ export function createServices({
   webhooks = defaultWebhookConfig(false),
   attachments: attachmentDeps,
   typingLapseMs = DEFAULT_TYPING_LAPSE_MS,
+  presenceTiming = DEFAULT_PRESENCE_TIMING,
 }: ServiceDeps): Services {
   const auth = new AuthService(em, clock, adminToken, authLimits);
   // Every change takes one path; its after-commit step runs routing, which claims through it too.
@@ -120,6 +140,7 @@ export function createServices({
     logger,
   );
   const tickets = new TicketService(em, clock, changes);
+  const presence = new PresenceService(em, clock, changes);
   const services: Omit<Services, 'nodes'> = {
     auth,
     tokens: new ApiTokenService(em, clock, auth, events),
@@ -131,6 +152,7 @@ export function createServices({
     routingSettings: new RoutingSettingsService(em, clock),
     tickets,
     transfers: new TransferService(em, clock, changes),
+    ticketUpdates: new TicketUpdateService(em, clock, changes),
     messages: new MessageService(em, clock, changes, attachments),
     readState: new ReadStateService(em, clock),
     ticketStats: new TicketStatsService(em),
@@ -154,6 +176,9 @@ export function createServices({
     }),
     attachments,
     typing: new TypingService(clock, events, tickets, new TypingFeed(events, clock, typingLapseMs)),
+    sla: new SlaService(em, clock, changes),
+    presence,
+    agentConnections: new AgentConnectionRegistry(em, presence, presenceTiming, logger),
   };
   // node(id) reads through the per-type services, so it shows what their own reads show.
   return { ...services, nodes: new NodeService(em, services) };

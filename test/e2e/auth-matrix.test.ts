@@ -14,8 +14,10 @@ import {
   CreateAgentDocument,
   CreateChannelDocument,
   CreateConversationStyleDocument,
+  CreateSlaPolicyDocument,
   CreateWebhookEndpointDocument,
   DeclineTicketDocument,
+  DeleteSlaPolicyDocument,
   DeleteWebhookEndpointDocument,
   MarkReadDocument,
   MeDocument,
@@ -41,6 +43,7 @@ import {
   SetAgentStatusDocument,
   SetAgentStatusOfDocument,
   SetTypingDocument,
+  SlaPoliciesDocument,
   TypingDocument,
   TicketAssigneePrivateDocument,
   TicketAssigneeTokensDocument,
@@ -57,6 +60,8 @@ import {
   UpdateConversationStyleDocument,
   UpdateMessageDeliveryDocument,
   UpdateRoutingSettingsDocument,
+  UpdateSlaPolicyDocument,
+  UpdateTicketDocument,
   UpdateTicketStatusDocument,
   UpdateWebhookEndpointDocument,
   WebhookDeliveriesDocument,
@@ -128,6 +133,8 @@ const f = {
   toDeclineId: '',
   /** On `otherChannelId` (never routed), assigned to `agentId`, for transferTicket. */
   toTransferId: '',
+  /** An SLA policy of the spare channel only (no fixture ticket is measured by it). */
+  slaPolicyId: '',
   /** The cursor of the first change in the log (the fixture ticket's CREATED): subscriptions replay from it. */
   firstCursor: '',
   /**
@@ -224,6 +231,13 @@ beforeAll(async () => {
       uploads[use][caller] = (await upload(t, tokens[caller]!, { name: `${caller}-${use}.txt` })).id;
     }
   }
+  f.slaPolicyId = (
+    await t.client.ok(
+      CreateSlaPolicyDocument,
+      { input: { name: 'Matrix SLA', channelIds: [spareChannel.id], firstReplySeconds: 86_400 } },
+      admin,
+    )
+  ).createSlaPolicy.id;
   f.toTransferId = (await receive(t, otherChannel, 'matrix-transfer', 'pass me on')).ticket.id;
   await assign(t, f.toTransferId, agent.id);
   const { ticketChanges } = await t.client.ok(TicketChangesDocument, { first: 1 }, admin);
@@ -354,6 +368,12 @@ const HTTP_CASES: AnyHttpCase[] = [
     allowed: PEOPLE,
   }),
   http(QueueDocument)({ field: 'queue', variables: () => ({}), allowed: PEOPLE }),
+  http(SlaPoliciesDocument)({
+    field: 'slaPolicies',
+    variables: () => ({}),
+    allowed: PEOPLE,
+    check: (d) => expect(d.slaPolicies.map((p) => p.id)).toContain(f.slaPolicyId),
+  }),
   http(RoutingPreviewDocument)({
     field: 'routingPreview',
     variables: () => ({ ticketId: f.ticketId }),
@@ -437,6 +457,7 @@ const HTTP_CASES: AnyHttpCase[] = [
       ['agent', () => f.agentId, ['integration', 'otherIntegration']],
       ['conversation style', () => f.styleId, []],
       ['webhook endpoint', () => f.webhookId, ['agent', 'otherAgent', 'otherIntegration']],
+      ['SLA policy', () => f.slaPolicyId, ['integration', 'otherIntegration']],
     ] as const
   ).map(([what, id, hiddenFrom]) =>
     http(NodeByIdDocument)({
@@ -582,6 +603,16 @@ const HTTP_CASES: AnyHttpCase[] = [
     check: (d, caller) =>
       expect(d.updateTicketStatus.status).toBe(caller === 'admin' ? 'ON_HOLD' : 'PENDING'),
   }),
+  http(UpdateTicketDocument)({
+    field: 'updateTicket',
+    // The assignee raises the priority, then the admin lowers it again; the other agent is FORBIDDEN.
+    variables: (caller) => ({
+      ticketId: f.ticketId,
+      input: { priority: caller === 'admin' ? 'NORMAL' : 'HIGH' },
+    }),
+    allowed: ['agent', 'admin'],
+    check: (d, caller) => expect(d.updateTicket.priority).toBe(caller === 'admin' ? 'NORMAL' : 'HIGH'),
+  }),
   http(ReassignTicketDocument)({
     field: 'reassignTicket',
     variables: () => ({ ticketId: f.ticketId, agentId: f.agentId }),
@@ -663,6 +694,24 @@ const HTTP_CASES: AnyHttpCase[] = [
   http(UpdateChannelDocument)({
     field: 'updateChannel',
     variables: () => ({ id: f.channelId, input: { name: `Channel ${unique()}` } }),
+    allowed: ['admin'],
+  }),
+  // SLA policies: admins only; each made for the spare channel, so no fixture ticket is measured.
+  http(CreateSlaPolicyDocument)({
+    field: 'createSlaPolicy',
+    variables: () => ({
+      input: { name: `SLA ${unique()}`, channelIds: [f.spareChannelId], resolutionSeconds: 86_400 },
+    }),
+    allowed: ['admin'],
+  }),
+  http(UpdateSlaPolicyDocument)({
+    field: 'updateSlaPolicy',
+    variables: () => ({ id: f.slaPolicyId, input: { name: `Matrix SLA ${unique()}` } }),
+    allowed: ['admin'],
+  }),
+  http(DeleteSlaPolicyDocument)({
+    field: 'deleteSlaPolicy',
+    variables: () => ({ id: f.slaPolicyId }),
     allowed: ['admin'],
   }),
   http(UpdateRoutingSettingsDocument)({

@@ -51,6 +51,7 @@ export interface IdPools {
   webhookDeliveries: string[];
   /** Unattached uploads of the AGENT, INTEGRATION and ADMIN callers (sendMessage(attachmentIds) …). */
   uploads: string[];
+  slaPolicies: string[];
 }
 type IdKind = keyof IdPools;
 
@@ -386,6 +387,8 @@ function intFor(name: string): fc.Arbitrary<unknown> {
 function idKind(mutation: string, name: string): IdKind | null {
   const order: [string, IdKind][] = [
     ['attachment', 'uploads'],
+    // updateSlaPolicy(id), deleteSlaPolicy(id).
+    ['sla', 'slaPolicies'],
     ['ticket', 'tickets'],
     ['channel', 'channels'],
     ['style', 'styles'],

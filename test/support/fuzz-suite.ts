@@ -25,6 +25,7 @@ import {
   UpdateRoutingSettingsDocument,
   UpdateTicketStatusDocument,
   CreateWebhookEndpointDocument,
+  CreateSlaPolicyDocument,
 } from '../generated/operations';
 import {
   deliveryCursorString,
@@ -36,6 +37,7 @@ import {
 } from './fuzz-inputs';
 import { errorCodes } from '../support/graphql-client';
 import { startTestApp, type TestApp } from './test-app';
+import { NOT_FINGERPRINTED } from './test-database';
 import { upload } from './upload-client';
 import { connectWs, type WsConnection } from './ws-client';
 
@@ -92,6 +94,10 @@ const MUST_ACCEPT_SOME = new Set([
   'setTyping',
   'markRead',
   'transferTicket',
+  'updateTicket',
+  'createSlaPolicy',
+  'updateSlaPolicy',
+  'deleteSlaPolicy',
 ]);
 
 /*
@@ -121,6 +127,7 @@ const pools: IdPools = {
   webhookEndpoints: [],
   webhookDeliveries: [],
   uploads: [],
+  slaPolicies: [],
 };
 const tokens: Record<Caller, string | undefined> = {
   ADMIN: undefined,
@@ -185,7 +192,9 @@ export function defineFuzzSuite(part: number, parts: number): void {
     const tables = await db.query<{ table_name: string }>(
       `select table_name from information_schema.tables
         where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'mikro_orm_migrations'
+          and table_name::text <> all($1::text[])
         order by table_name`,
+      [NOT_FINGERPRINTED],
     );
     // One round trip per input: a row count and the newest row version (xmin) per table catch
     // inserts, deletes and updates alike; the event log's last id is checked on its own as well.
@@ -277,13 +286,22 @@ export function defineFuzzSuite(part: number, parts: number): void {
       `update webhook_endpoints set enabled = false, disabled_reason = coalesce(disabled_reason, 'fuzz: earlier window')
         where enabled`,
     );
-    if (agent) await t.client.ok(SetAgentStatusOfDocument, { agentId: agent.id, status: 'OFFLINE' }, admin);
-    // The longest offer: its expiry job stays in the future of the coming window.
+    // The longest offer: its expiry job stays in the future of the coming window. No presence
+    // delays (docs/domain.md "Presence"), and before the agent below goes OFFLINE: a delay a fuzzed
+    // input set would schedule the return of its tickets, or an AWAY, within the coming window.
     await t.client.ok(
       UpdateRoutingSettingsDocument,
-      { input: { autoAccept: false, offerTimeoutSeconds: 3_600 } },
+      {
+        input: {
+          autoAccept: false,
+          offerTimeoutSeconds: 3_600,
+          awayAfterDisconnectSeconds: null,
+          reassignAfterOfflineSeconds: null,
+        },
+      },
       admin,
     );
+    if (agent) await t.client.ok(SetAgentStatusOfDocument, { agentId: agent.id, status: 'OFFLINE' }, admin);
     const previousChannelId = channel?.id;
     // A style of its own: changing a style's closeAfterSolvedSeconds reschedules every SOLVED ticket
     // of it, one job each, and a style shared by every window would make that slower and slower.
@@ -381,6 +399,16 @@ export function defineFuzzSuite(part: number, parts: number): void {
     pools.webhookEndpoints = endpointIds;
     pools.webhookDeliveries = deliveries.map((d) => d.id);
     // Uploads each caller may attach (once: accepted inputs use them up, hence two each per window).
+    // An SLA policy for the other channel (no fixture ticket is measured by it), for its updates.
+    await t.client.ok(
+      CreateSlaPolicyDocument,
+      { input: { name: `Fuzz SLA ${n}`, channelIds: [otherChannelId], resolutionSeconds: 86_400 } },
+      admin,
+    );
+    const { rows: policies } = await db.query<{ id: string }>(
+      'select id::text from sla_policies order by created_at desc limit 3',
+    );
+    pools.slaPolicies = policies.map((p) => p.id);
     pools.uploads = [];
     for (const token of [agent.token, channelToken, admin, agent.token, channelToken]) {
       pools.uploads.push((await upload(t, token, { name: `fuzz-${n}.txt` })).id);

@@ -1,5 +1,5 @@
 import { ADMIN, ANONYMOUS, type Principal } from './principal';
-import { seesAgents, seesChannel, seesInternalNotes, seesMessage } from './visibility';
+import { seesAgents, seesChannel, seesInternalNotes, seesMessage, seesSla } from './visibility';
 
 const agent: Principal = { role: 'AGENT', agentId: 'a', tokenId: 't1' };
 const integration: Principal = { role: 'INTEGRATION', channelId: 'c1', tokenId: 't2' };
@@ -34,6 +34,17 @@ describe('seesInternalNotes', () => {
     ['nobody signed in', ANONYMOUS, false],
   ] as const)('%s', (_case, principal, expected) => {
     expect(seesInternalNotes(principal)).toBe(expected);
+  });
+});
+
+describe('seesSla', () => {
+  it.each([
+    ['an admin', ADMIN, true],
+    ['an agent', agent, true],
+    ['an integration', integration, false],
+    ['nobody signed in', ANONYMOUS, false],
+  ] as const)('%s', (_case, principal, expected) => {
+    expect(seesSla(principal)).toBe(expected);
   });
 });
 

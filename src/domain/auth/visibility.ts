@@ -24,6 +24,15 @@ export function seesInternalNotes(principal: Principal): boolean {
   return principal.role === 'ADMIN' || principal.role === 'AGENT';
 }
 
+/**
+ * docs/domain.md "SLA": policies and a ticket's targets are the support team's own yardstick. An
+ * integration (the partner, and through it the end user) does not see them: its tickets' `sla` is
+ * null and `slaPolicies` refuses it.
+ */
+export function seesSla(principal: Principal): boolean {
+  return principal.role === 'ADMIN' || principal.role === 'AGENT';
+}
+
 /** A message exists for a caller who sees its channel, and, for an internal note, sees notes. */
 export function seesMessage(
   principal: Principal,

@@ -1,5 +1,6 @@
 import { type AgentSnapshot, pickAgent, type TicketSnapshot } from './routing-pick';
 import { compareQueued, type QueuedTicket } from './queue-order';
+import { nextSkillsLapse } from './skills-timeout';
 
 export type BatchTicket = TicketSnapshot & QueuedTicket;
 
@@ -13,6 +14,13 @@ export interface BatchResult {
   readonly picks: readonly BatchPick[];
   /** The agents after the picks: each pick adds one to its agent's load. */
   readonly agents: readonly AgentSnapshot[];
+  /**
+   * The earliest moment after `now` at which a ticket this batch looked at and left waiting loses
+   * its optional skills (docs/domain.md "Skills timeout"): routing must look again then, though
+   * nothing else may change. Null: none will. Tickets not looked at (no agent had room left) wait
+   * for capacity, whose release asks for routing anyway.
+   */
+  readonly nextLapse: Date | null;
 }
 
 /**
@@ -24,14 +32,25 @@ export interface BatchResult {
 export function pickBatch(
   tickets: readonly BatchTicket[],
   agents: readonly AgentSnapshot[],
-  options: { readonly autoAccept: boolean; readonly now: Date },
+  options: {
+    readonly autoAccept: boolean;
+    readonly now: Date;
+    /** docs/domain.md "Skills timeout"; null: optional skills never lapse. */
+    readonly skillsTimeoutSeconds: number | null;
+  },
 ): BatchResult {
   const current = [...agents];
   const picks: BatchPick[] = [];
+  const left: BatchTicket[] = [];
+  const { now, skillsTimeoutSeconds: seconds } = options;
+  const timeout = seconds === null ? { seconds } : { seconds, now };
   for (const ticket of [...tickets].sort(compareQueued)) {
     if (!hasSpareCapacity(current)) break;
-    const { agentId } = pickAgent(ticket, current);
-    if (agentId === null) continue;
+    const { agentId } = pickAgent(ticket, current, timeout);
+    if (agentId === null) {
+      left.push(ticket);
+      continue;
+    }
     picks.push({ ticketId: ticket.id, agentId });
     const index = current.findIndex((a) => a.id === agentId);
     const picked = current[index]!;
@@ -41,7 +60,7 @@ export function pickBatch(
       lastAssignedAt: options.autoAccept ? options.now : picked.lastAssignedAt,
     };
   }
-  return { picks, agents: current };
+  return { picks, agents: current, nextLapse: nextSkillsLapse(left, seconds, now) };
 }
 
 /** Whether any agent could take one more ticket (status and skills aside). */

@@ -10,6 +10,7 @@ import {
   compareQueued,
   pickAgent,
 } from './routing-pick';
+import type { SkillsTimeout } from './skills-timeout';
 
 const { ONLINE, AWAY, OFFLINE } = AgentStatus;
 const { URGENT, HIGH, NORMAL, LOW } = TicketPriority;
@@ -31,11 +32,13 @@ function agent(id: string, overrides: Partial<Omit<AgentSnapshot, 'id'>> = {}): 
   });
 }
 
-/** A ticket that requires no skill and nobody has refused. */
+/** A ticket that requires no skill, waiting since T1, and nobody has refused. */
 function ticket(overrides: Partial<TicketSnapshot> = {}): TicketSnapshot {
   return Object.freeze({
     id: 'ticket-1',
     requiredSkills: Object.freeze([]),
+    optionalSkills: Object.freeze([]),
+    waitingSince: T1,
     refusedBy: new Set<string>(),
     ...overrides,
   });
@@ -583,5 +586,220 @@ describe('compareQueued', () => {
       't-normal-late',
       't-low-early',
     ]);
+  });
+});
+
+describe('pickAgent: optional skills and the skills timeout (docs/domain.md "Skills timeout")', () => {
+  /** `seconds` after the ticket started waiting (T1). */
+  const waited = (seconds: number): Date => new Date(T1.getTime() + seconds * 1000);
+  const LAPSES_AT = waited(120);
+  const timeout = (seconds: number | null, now: Date = waited(0)): SkillsTimeout =>
+    seconds === null ? { seconds } : { seconds, now };
+
+  const missingOptional = (skills: string[], lapsesAt: Date | null): Candidate['reason'] => ({
+    code: 'MISSING_OPTIONAL_SKILL',
+    skills,
+    lapsesAt,
+  });
+  const lapsed = (skills: string[], lapsedAt: Date): Candidate['reason'] => ({
+    code: 'OPTIONAL_SKILLS_LAPSED',
+    skills,
+    lapsedAt,
+  });
+
+  interface Case {
+    name: string;
+    ticket: Partial<TicketSnapshot>;
+    agent: Partial<Omit<AgentSnapshot, 'id'>>;
+    timeout: SkillsTimeout | undefined;
+    picked: boolean;
+    reason: Candidate['reason'];
+  }
+
+  const spanish = { optionalSkills: ['spanish'] };
+  const cases: Case[] = [
+    {
+      name: 'without a timeout given, optional skills count like required ones',
+      ticket: spanish,
+      agent: {},
+      timeout: undefined,
+      picked: false,
+      reason: missingOptional(['spanish'], null),
+    },
+    {
+      name: 'timeout null: they never lapse, however long the wait',
+      ticket: spanish,
+      agent: {},
+      timeout: timeout(null),
+      picked: false,
+      reason: missingOptional(['spanish'], null),
+    },
+    {
+      name: 'before the timeout: an agent without them is not eligible (and hears when they lapse)',
+      ticket: spanish,
+      agent: {},
+      timeout: timeout(120, waited(119)),
+      picked: false,
+      reason: missingOptional(['spanish'], LAPSES_AT),
+    },
+    {
+      name: 'a millisecond before the timeout: they still count',
+      ticket: spanish,
+      agent: {},
+      timeout: timeout(120, new Date(LAPSES_AT.getTime() - 1)),
+      picked: false,
+      reason: missingOptional(['spanish'], LAPSES_AT),
+    },
+    {
+      name: 'exactly at the timeout: lapsed, the agent without them is chosen and told why',
+      ticket: spanish,
+      agent: {},
+      timeout: timeout(120, LAPSES_AT),
+      picked: true,
+      reason: lapsed(['spanish'], LAPSES_AT),
+    },
+    {
+      name: 'long after the timeout: lapsed since the timeout',
+      ticket: spanish,
+      agent: {},
+      timeout: timeout(120, waited(86_400)),
+      picked: true,
+      reason: lapsed(['spanish'], LAPSES_AT),
+    },
+    {
+      name: 'timeout 0: optional skills never hold a ticket back',
+      ticket: spanish,
+      agent: {},
+      timeout: timeout(0, waited(0)),
+      picked: true,
+      reason: lapsed(['spanish'], waited(0)),
+    },
+    {
+      name: 'an agent with every optional skill is chosen before the timeout (case-insensitively)',
+      ticket: { optionalSkills: ['Spanish', 'vip'] },
+      agent: { skills: ['VIP', 'spanish'] },
+      timeout: timeout(120, waited(1)),
+      picked: true,
+      reason: null,
+    },
+    {
+      name: 'after the lapse, an agent with every optional skill is chosen with no lapse to name',
+      ticket: spanish,
+      agent: { skills: ['spanish'] },
+      timeout: timeout(120, waited(500)),
+      picked: true,
+      reason: null,
+    },
+    {
+      name: 'only the optional skills the agent lacks are named',
+      ticket: { optionalSkills: ['spanish', 'vip', 'tier-2'] },
+      agent: { skills: ['vip'] },
+      timeout: timeout(120, waited(5)),
+      picked: false,
+      reason: missingOptional(['spanish', 'tier-2'], LAPSES_AT),
+    },
+    {
+      name: 'required skills always count, after the lapse too',
+      ticket: { requiredSkills: ['billing'], optionalSkills: ['spanish'] },
+      agent: {},
+      timeout: timeout(120, waited(500)),
+      picked: false,
+      reason: { code: 'MISSING_SKILL', skills: ['billing'] },
+    },
+    {
+      name: 'a missing required skill is named before missing optional ones',
+      ticket: { requiredSkills: ['billing'], optionalSkills: ['spanish'] },
+      agent: {},
+      timeout: timeout(120, waited(5)),
+      picked: false,
+      reason: { code: 'MISSING_SKILL', skills: ['billing'] },
+    },
+    {
+      name: 'required present, optional missing before the lapse',
+      ticket: { requiredSkills: ['billing'], optionalSkills: ['spanish'] },
+      agent: { skills: ['billing'] },
+      timeout: timeout(120, waited(5)),
+      picked: false,
+      reason: missingOptional(['spanish'], LAPSES_AT),
+    },
+    {
+      name: 'required present, optional lapsed: chosen',
+      ticket: { requiredSkills: ['billing'], optionalSkills: ['spanish'] },
+      agent: { skills: ['billing'] },
+      timeout: timeout(120, LAPSES_AT),
+      picked: true,
+      reason: lapsed(['spanish'], LAPSES_AT),
+    },
+    {
+      name: 'missing optional skills are named before a refusal',
+      ticket: { optionalSkills: ['spanish'], refusedBy: new Set(['agent-a']) },
+      agent: {},
+      timeout: timeout(120, waited(5)),
+      picked: false,
+      reason: missingOptional(['spanish'], LAPSES_AT),
+    },
+    {
+      name: 'after the lapse a refusal still bars the agent',
+      ticket: { optionalSkills: ['spanish'], refusedBy: new Set(['agent-a']) },
+      agent: {},
+      timeout: timeout(120, LAPSES_AT),
+      picked: false,
+      reason: { code: 'DECLINED_BEFORE' },
+    },
+    {
+      name: 'status and capacity come first, lapse or not',
+      ticket: spanish,
+      agent: { status: AWAY },
+      timeout: timeout(120, waited(5)),
+      picked: false,
+      reason: { code: 'NOT_ONLINE', status: AWAY },
+    },
+    {
+      name: 'the lapse runs from waitingSince, not from creation',
+      ticket: { optionalSkills: ['spanish'], waitingSince: waited(100) },
+      agent: {},
+      timeout: timeout(120, LAPSES_AT),
+      picked: false,
+      reason: missingOptional(['spanish'], waited(220)),
+    },
+  ];
+
+  it.each(cases)('$name', ({ ticket: over, agent: a, timeout: t, picked, reason }) => {
+    const result = pickAgent(ticket(over), [agent('agent-a', a)], t);
+    expect(result).toStrictEqual({
+      agentId: picked ? 'agent-a' : null,
+      candidates: [{ agentId: 'agent-a', rank: picked ? 1 : null, spareCapacity: 2, reason }],
+    });
+  });
+
+  it('before the lapse only agents with the optional skills are eligible', () => {
+    const result = pickAgent(
+      ticket(spanish),
+      [agent('agent-a', { capacity: 5 }), agent('agent-b', { skills: ['spanish'] })],
+      timeout(120, waited(60)),
+    );
+    expect(result).toStrictEqual({
+      agentId: 'agent-b',
+      candidates: [
+        chosen('agent-b', 2),
+        { agentId: 'agent-a', rank: null, spareCapacity: 5, reason: missingOptional(['spanish'], LAPSES_AT) },
+      ],
+    });
+  });
+
+  it('after the lapse optional skills give no preference: spare capacity ranks, and the lapse is named', () => {
+    const result = pickAgent(
+      ticket(spanish),
+      [agent('agent-a', { capacity: 5 }), agent('agent-b', { skills: ['spanish'] }), agent('agent-c')],
+      timeout(120, LAPSES_AT),
+    );
+    expect(result).toStrictEqual({
+      agentId: 'agent-a',
+      candidates: [
+        { agentId: 'agent-a', rank: 1, spareCapacity: 5, reason: lapsed(['spanish'], LAPSES_AT) },
+        lower('agent-b', 2, 2),
+        { agentId: 'agent-c', rank: 3, spareCapacity: 2, reason: lapsed(['spanish'], LAPSES_AT) },
+      ],
+    });
   });
 });

@@ -31,6 +31,8 @@ export type TicketAction =
   | { readonly type: 'ASSIGN'; readonly agentId: string }
   /** An admin's reassignment to nobody: back to NEW, waiting for routing. */
   | { readonly type: 'UNASSIGN' }
+  /** The system's: the assignee has been OFFLINE too long (docs/domain.md "Presence"); back to NEW. */
+  | { readonly type: 'RETURN_FROM_OFFLINE' }
   /** The scheduler's close, valid only for the solve it was scheduled for. */
   | { readonly type: 'CLOSE_DUE'; readonly solvedAt: Date }
   /** Routing offers a waiting ticket to the agent it picked. */
@@ -46,7 +48,12 @@ export type TicketAction =
   /** The agent went AWAY or OFFLINE: the offer goes back to routing (not a refusal). */
   | { readonly type: 'WITHDRAW_OFFER' }
   /** The assignee or an admin hands the ticket on (docs/domain.md "Transfer"). */
-  | { readonly type: 'TRANSFER'; readonly to: TransferTo };
+  | { readonly type: 'TRANSFER'; readonly to: TransferTo }
+  /**
+   * updateTicket by the assignee or an admin (docs/domain.md "Skills timeout"): `changed` says
+   * whether the priority or skills differ (the service sets them; they are not TicketState's).
+   */
+  | { readonly type: 'UPDATE'; readonly changed: boolean };
 
 /** Where a transfer sends the ticket; an offer or an assignment as routing's auto-accept says. */
 export type TransferTo =
@@ -100,6 +107,11 @@ export interface TransitionResult {
   readonly next: TicketState;
   readonly changes: readonly TicketChange[];
   readonly effects: readonly TicketEffect[];
+  /**
+   * A ticket put back in the queue keeps its place there (its waiting time runs on from when it
+   * first waited) though its changes alone do not say so (see keepsQueuePlace in queue-order.ts).
+   */
+  readonly keepsQueuePlace?: boolean;
 }
 
 export interface TransitionRefusal {
@@ -143,6 +155,8 @@ export function transition(
       return assign(ticket, action.agentId, actor);
     case 'UNASSIGN':
       return unassign(ticket, actor);
+    case 'RETURN_FROM_OFFLINE':
+      return returnFromOffline(ticket, actor);
     case 'CLOSE_DUE':
       return closeDue(ticket, action.solvedAt, actor, now);
     case 'OFFER':
@@ -156,6 +170,8 @@ export function transition(
       return endOffer(ticket, action.type, actor, now);
     case 'TRANSFER':
       return transfer(ticket, action.to, actor);
+    case 'UPDATE':
+      return update(ticket, action.changed, actor);
   }
 }
 
@@ -381,6 +397,33 @@ function unassign(ticket: TicketState, actor: Actor): TransitionResult | Transit
   );
 }
 
+/** What an OFFLINE agent holds: SOLVED tickets close on their own, so they stay. */
+const RETURNED_FROM_OFFLINE: readonly TicketStatus[] = [
+  TicketStatus.OPEN,
+  TicketStatus.PENDING,
+  TicketStatus.ON_HOLD,
+];
+
+/**
+ * docs/domain.md "Presence": the changes an admin's reassignment to nobody makes, by the system,
+ * and the ticket keeps its priority and its place in the queue. Unlike a transfer, the agent is not
+ * left out of the ticket's routing afterwards: it did not hand the ticket on, it was away.
+ */
+function returnFromOffline(ticket: TicketState, actor: Actor): TransitionResult | TransitionRefusal {
+  if (actor.type !== ActorType.SYSTEM) {
+    return refuse('FORBIDDEN', "Only the system returns an OFFLINE agent's tickets");
+  }
+  if (ticket.assigneeId === null || !RETURNED_FROM_OFFLINE.includes(ticket.status)) {
+    return refuse('ILLEGAL_TRANSITION', `A ${ticket.status} ticket is not returned from an OFFLINE agent`);
+  }
+  const changes = [
+    { kind: TicketChangeKind.ASSIGNED, agentId: null },
+    statusChange(ticket.status, TicketStatus.NEW),
+  ];
+  const next = { ...ticket, ...NO_OFFER, status: TicketStatus.NEW, assigneeId: null, assigneeStatus: null };
+  return { ...ok(next, changes, [{ type: 'ROUTE' }]), keepsQueuePlace: true };
+}
+
 const TRANSFERABLE: readonly TicketStatus[] = [
   TicketStatus.NEW,
   TicketStatus.OPEN,
@@ -481,6 +524,24 @@ function targetRefusal(
     );
   }
   return null;
+}
+
+/**
+ * One TICKET_UPDATED change when something differs (nothing at all otherwise). A waiting ticket
+ * (NEW, offered to nobody) is routed again: its skills or place in the queue may now place it. An
+ * offer that stands is left to run its course, even if its agent no longer has every skill: it
+ * lasts seconds, and withdrawing it would take the ticket from an agent who may be answering.
+ */
+function update(ticket: TicketState, changed: boolean, actor: Actor): TransitionResult | TransitionRefusal {
+  const byAssignee =
+    actor.type === ActorType.AGENT && actor.id !== undefined && actor.id === ticket.assigneeId;
+  if (actor.type !== ActorType.ADMIN && !byAssignee) {
+    return refuse('FORBIDDEN', "Only the ticket's assignee or an admin may update it");
+  }
+  if (!changed) return ok(ticket, [], []);
+  const waiting =
+    ticket.status === TicketStatus.NEW && ticket.assigneeId === null && ticket.offeredToId === null;
+  return ok(ticket, [{ kind: TicketChangeKind.TICKET_UPDATED }], waiting ? [{ type: 'ROUTE' }] : []);
 }
 
 /** Closes only the solve the job was scheduled for, and only once it is due. */

@@ -38,6 +38,16 @@ export enum TicketChangeKind {
    * the change's agent, or (no agent) back to the queue.
    */
   TRANSFERRED = 'TRANSFERRED',
+  /**
+   * The assignee or an admin changed the ticket's priority or skills (updateTicket, docs/domain.md
+   * "Skills timeout"). The ticket's state after it says what they are now.
+   */
+  TICKET_UPDATED = 'TICKET_UPDATED',
+  /**
+   * The system found one of the ticket's SLA targets missed at its due time (docs/domain.md "SLA");
+   * the ticket's `sla.breached` names it. At most one per target and ticket.
+   */
+  SLA_BREACHED = 'SLA_BREACHED',
 }
 
 /** Who made a change, for the event log. End users act through their channel's integration. */

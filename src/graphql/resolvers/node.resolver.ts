@@ -6,6 +6,7 @@ import { ChannelType } from '../types/channel.type';
 import { ConversationStyleType } from '../types/conversation-style.type';
 import { MessageType } from '../types/message.type';
 import { Node } from '../types/node.type';
+import { SlaPolicyType } from '../types/sla.type';
 import { EndUserType, TicketType } from '../types/ticket.type';
 import { WebhookEndpointType } from '../types/webhook.type';
 
@@ -15,7 +16,7 @@ export class NodeResolver {
   @Query(() => Node, {
     nullable: true,
     description:
-      "Any Ticket, Message, Agent, Channel, EndUser, ConversationStyle or WebhookEndpoint by its id, as its own read would show it to the caller (an integration: its own channel only; agents: to admins and agents only; webhook endpoints: to admins and their channel's integration). Null when no such object is visible to the caller: unknown, hidden and malformed ids alike.",
+      "Any Ticket, Message, Agent, Channel, EndUser, ConversationStyle, WebhookEndpoint or SlaPolicy by its id, as its own read would show it to the caller (an integration: its own channel only; agents and SLA policies: to admins and agents only; webhook endpoints: to admins and their channel's integration). Null when no such object is visible to the caller: unknown, hidden and malformed ids alike.",
   })
   async node(
     @Arg('id', () => ID, { description: 'Any `Node.id`.' }) id: string,
@@ -43,5 +44,7 @@ function toNode(found: FoundNode): Node {
       return ConversationStyleType.from(found.entity);
     case 'WebhookEndpoint':
       return WebhookEndpointType.from(found.entity);
+    case 'SlaPolicy':
+      return SlaPolicyType.from(found.entity);
   }
 }

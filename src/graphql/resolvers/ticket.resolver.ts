@@ -15,6 +15,7 @@ import {
   TicketType,
 } from '../types/ticket.type';
 import { TransferTicketInput } from '../types/transfer.type';
+import { UpdateTicketInput } from '../types/ticket-update.type';
 
 @Resolver(() => TicketType)
 export class TicketResolver {
@@ -90,6 +91,20 @@ export class TicketResolver {
     @Ctx() { principal, services }: GraphQLContext,
   ): Promise<TicketType> {
     return TicketType.from(await services.transfers.transfer(principal, input));
+  }
+
+  @Authorized('AGENT', 'ADMIN')
+  @Mutation(() => TicketType, {
+    description:
+      'By the assignee or an admin: the priority, required and optional skills, in one TICKET_UPDATED change (none when nothing differs). A waiting ticket is routed again at once; a standing offer is left to run its course. CLOSED tickets are not updated.',
+  })
+  async updateTicket(
+    @Arg('ticketId', () => ID, { description: "The ticket's id." }) ticketId: string,
+    @Arg('input', () => UpdateTicketInput, { description: 'What changes; omitted fields keep their value.' })
+    input: UpdateTicketInput,
+    @Ctx() { principal, services }: GraphQLContext,
+  ): Promise<TicketType> {
+    return TicketType.from(await services.ticketUpdates.update(principal, ticketId, input));
   }
 
   @FieldResolver(() => ChannelType, { description: 'The channel the end user wrote in on.' })

@@ -20,6 +20,12 @@ export class ChannelType {
   @Field(() => [String], { description: 'Skills every ticket of this channel requires.' })
   requiredSkills!: string[];
 
+  @Field(() => [String], {
+    description:
+      "Skills each new ticket of this channel asks for until it has waited the routing settings' skillsTimeoutSeconds; never one of requiredSkills.",
+  })
+  optionalSkills!: string[];
+
   /** Resolved through a per-request loader (ChannelResolver.style). */
   styleId!: string;
 
@@ -29,6 +35,7 @@ export class ChannelType {
       kind: entity.kind,
       name: entity.name,
       requiredSkills: entity.requiredSkills,
+      optionalSkills: entity.optionalSkills,
       styleId: entity.style.id,
     });
   }
@@ -59,6 +66,13 @@ export class CreateChannelInput {
     description: 'Skills every ticket of the channel requires (none when omitted); each 1-64 of [a-z0-9_-].',
   })
   requiredSkills?: string[] | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'Skills each new ticket asks for until it has waited skillsTimeoutSeconds (none when omitted); each 1-64 of [a-z0-9_-]. One also in requiredSkills is required.',
+  })
+  optionalSkills?: string[] | null;
 }
 
 @InputType('UpdateChannelInput', {
@@ -76,4 +90,11 @@ export class UpdateChannelInput {
     description: 'Replaces the required skills ([] for none); each 1-64 of [a-z0-9_-].',
   })
   requiredSkills?: string[] | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'Replaces the optional skills ([] for none); each 1-64 of [a-z0-9_-]. New tickets take them; existing ones keep theirs.',
+  })
+  optionalSkills?: string[] | null;
 }

@@ -23,6 +23,12 @@ export class QueueStatsType {
   @Field(() => Int, { description: 'Sum over ONLINE agents of capacity − load (never negative per agent).' })
   spareCapacity!: number;
 
+  @Field(() => Int, {
+    description:
+      'Tickets not yet SOLVED or CLOSED with at least one missed SLA target (of every status, not only waiting ones).',
+  })
+  slaBreached!: number;
+
   static from(stats: QueueStats): QueueStatsType {
     return Object.assign(new QueueStatsType(), stats);
   }
@@ -34,6 +40,8 @@ export enum RoutingReason {
   NOT_ONLINE = 'NOT_ONLINE',
   AT_CAPACITY = 'AT_CAPACITY',
   MISSING_SKILL = 'MISSING_SKILL',
+  MISSING_OPTIONAL_SKILL = 'MISSING_OPTIONAL_SKILL',
+  OPTIONAL_SKILLS_LAPSED = 'OPTIONAL_SKILLS_LAPSED',
   DECLINED_BEFORE = 'DECLINED_BEFORE',
   TRANSFERRED_AWAY = 'TRANSFERRED_AWAY',
 }
@@ -46,10 +54,20 @@ registerEnumType(RoutingReason, {
     NOT_ONLINE: { description: 'AWAY or OFFLINE.' },
     AT_CAPACITY: { description: 'Its load has reached its capacity.' },
     MISSING_SKILL: { description: "Lacks some of the ticket's required skills (see missingSkills)." },
+    MISSING_OPTIONAL_SKILL: {
+      description:
+        "Lacks some of the ticket's optional skills (see missingSkills), which still count: the ticket has waited less than the routing settings' skillsTimeoutSeconds (or that is null).",
+    },
+    OPTIONAL_SKILLS_LAPSED: {
+      description:
+        "Eligible only because the ticket's optional skills lapsed: it lacks some (see missingSkills), but the ticket has waited skillsTimeoutSeconds, so they no longer count. Its rank says whether it is chosen (1) or ranked lower.",
+    },
     DECLINED_BEFORE: { description: 'It declined or missed an offer of this ticket before.' },
     TRANSFERRED_AWAY: { description: 'It had this ticket and transferred it away (transferTicket).' },
   },
 });
+
+const plural = (skills: readonly string[]): string => (skills.length > 1 ? 's' : '');
 
 @ObjectType('RoutingCandidate', { description: "One agent in a routing preview, with routing's verdict." })
 export class RoutingCandidateType {
@@ -65,7 +83,10 @@ export class RoutingCandidateType {
   @Field(() => RoutingReason, { description: 'Why it was or was not chosen.' })
   reason!: RoutingReason;
 
-  @Field(() => [String], { description: "For MISSING_SKILL: the ticket's skills the agent lacks." })
+  @Field(() => [String], {
+    description:
+      "For MISSING_SKILL: the ticket's required skills the agent lacks; for MISSING_OPTIONAL_SKILL and OPTIONAL_SKILLS_LAPSED: its optional ones.",
+  })
   missingSkills!: string[];
 
   @Field({ description: 'The reason in words.' })
@@ -88,7 +109,21 @@ export class RoutingCandidateType {
     } else if (reason?.code === 'MISSING_SKILL') {
       code = RoutingReason.MISSING_SKILL;
       missingSkills = [...reason.skills];
-      explanation = `Missing skill${reason.skills.length > 1 ? 's' : ''} ${reason.skills.join(', ')}.`;
+      explanation = `Missing skill${plural(reason.skills)} ${reason.skills.join(', ')}.`;
+    } else if (reason?.code === 'MISSING_OPTIONAL_SKILL') {
+      code = RoutingReason.MISSING_OPTIONAL_SKILL;
+      missingSkills = [...reason.skills];
+      explanation = `Missing optional skill${plural(reason.skills)} ${reason.skills.join(', ')}, ${
+        reason.lapsesAt === null
+          ? 'which never lapse (skillsTimeoutSeconds is null).'
+          : `which count until ${reason.lapsesAt.toISOString()} (skillsTimeoutSeconds after the ticket started waiting).`
+      }`;
+    } else if (reason?.code === 'OPTIONAL_SKILLS_LAPSED') {
+      code = RoutingReason.OPTIONAL_SKILLS_LAPSED;
+      missingSkills = [...reason.skills];
+      explanation = `${
+        candidate.rank === 1 ? 'Chosen' : `Eligible, ranked ${candidate.rank}`
+      }: it lacks optional skill${plural(reason.skills)} ${reason.skills.join(', ')}, which lapsed at ${reason.lapsedAt.toISOString()} (the ticket has waited skillsTimeoutSeconds).`;
     } else if (reason?.code === 'DECLINED_BEFORE') {
       code = RoutingReason.DECLINED_BEFORE;
       explanation = 'The agent declined or missed an offer of this ticket before.';

@@ -63,8 +63,17 @@ export class TicketType {
   @Field(() => TicketPriority, { description: 'Its place in the queue.' })
   priority!: TicketPriority;
 
-  @Field(() => [String], { description: "The channel's skills and the ones the integration asked for." })
+  @Field(() => [String], {
+    description:
+      "The channel's skills and the ones the integration asked for, or as updateTicket set them: an agent must have every one to be offered the ticket.",
+  })
   requiredSkills!: string[];
+
+  @Field(() => [String], {
+    description:
+      "The channel's optional skills (less the required ones), or as updateTicket set them: an agent must have them too until the ticket has waited the routing settings' skillsTimeoutSeconds; then they no longer count.",
+  })
+  optionalSkills!: string[];
 
   @Field({ description: "When the end user's first message arrived." })
   createdAt!: Date;
@@ -102,6 +111,7 @@ export class TicketType {
       status: entity.status,
       priority: entity.priority,
       requiredSkills: entity.requiredSkills,
+      optionalSkills: entity.optionalSkills,
       createdAt: entity.createdAt,
       updatedAt: entity.updatedAt,
       solvedAt: entity.solvedAt,

@@ -19,6 +19,9 @@ function recordingScheduler(failing: ReadonlySet<string> = new Set()) {
     cancelClose: (ticketId) => record(`cancel ${ticketId}`),
     scheduleOfferExpiry: (ticketId, agentId, at) =>
       record(`expiry ${ticketId} ${agentId} ${at.toISOString()}`),
+    scheduleSlaCheck: (ticketId, at) => record(`sla ${ticketId} ${at.toISOString()}`),
+    scheduleAgentAway: (agentId, at) => record(`away ${agentId} ${at.toISOString()}`),
+    scheduleOfflineReturn: (agentId, at) => record(`return ${agentId} ${at.toISOString()}`),
   };
   return { scheduler, asked };
 }
@@ -55,6 +58,21 @@ describe('AfterCommit: the one step after a change commits', () => {
     ]);
     expect(routed).toBe(false);
     expect(runs()).toBe(0);
+  });
+
+  it("hands presence's checks to the scheduler, by agent", async () => {
+    const { afterCommit, asked } = setUp();
+    await afterCommit.run([
+      { type: 'SCHEDULE_AGENT_AWAY', agentId: 'a1', at: AT },
+      { type: 'SCHEDULE_OFFLINE_RETURN', agentId: 'a2', at: AT },
+    ]);
+    expect(asked).toStrictEqual([`away a1 ${AT.toISOString()}`, `return a2 ${AT.toISOString()}`]);
+  });
+
+  it('hands an SLA check to the scheduler, by ticket', async () => {
+    const { afterCommit, asked } = setUp();
+    await afterCommit.run([{ type: 'SCHEDULE_SLA_CHECK', ticketId: 't4', at: AT }]);
+    expect(asked).toStrictEqual([`sla t4 ${AT.toISOString()}`]);
   });
 
   it('runs routing once for any number of ROUTE effects, after the scheduling', async () => {

@@ -17,6 +17,11 @@ export type AfterCommitEffect =
       readonly agentId: string;
       readonly at: Date;
     }
+  /** docs/domain.md "Presence": an agent to look at then (AWAY for want of a socket; tickets back from OFFLINE). */
+  | { readonly type: 'SCHEDULE_AGENT_AWAY'; readonly agentId: string; readonly at: Date }
+  | { readonly type: 'SCHEDULE_OFFLINE_RETURN'; readonly agentId: string; readonly at: Date }
+  /** docs/domain.md "SLA": look at the ticket then for missed targets (one job per ticket, a later request replacing it). */
+  | { readonly type: 'SCHEDULE_SLA_CHECK'; readonly ticketId: string; readonly at: Date }
   /** An agent's status, capacity, skills or name changed: agentChanged and the queue figures follow. */
   | { readonly type: 'AGENT_CHANGED'; readonly agentId: string }
   /** The balance may have changed (a ticket waits, capacity was freed): run routing. */
@@ -61,6 +66,21 @@ export class AfterCommit {
             this.scheduler.scheduleOfferExpiry(effect.ticketId, effect.agentId, effect.at),
           );
           break;
+        case 'SCHEDULE_AGENT_AWAY':
+          await this.schedule(effect.agentId, 'a presence check', () =>
+            this.scheduler.scheduleAgentAway(effect.agentId, effect.at),
+          );
+          break;
+        case 'SCHEDULE_OFFLINE_RETURN':
+          await this.schedule(effect.agentId, "the return of an OFFLINE agent's tickets", () =>
+            this.scheduler.scheduleOfflineReturn(effect.agentId, effect.at),
+          );
+          break;
+        case 'SCHEDULE_SLA_CHECK':
+          await this.schedule(effect.ticketId, 'an SLA check', () =>
+            this.scheduler.scheduleSlaCheck(effect.ticketId, effect.at),
+          );
+          break;
         case 'AGENT_CHANGED':
           this.bus.publishAgentChanged(effect.agentId);
           break;
@@ -80,11 +100,12 @@ export class AfterCommit {
     return true;
   }
 
-  private async schedule(ticketId: string, what: string, request: () => Promise<void>): Promise<void> {
+  /** `id`: the ticket's, or for presence the agent's. */
+  private async schedule(id: string, what: string, request: () => Promise<void>): Promise<void> {
     try {
       await request();
     } catch (err) {
-      this.logger.error({ err, ticketId }, `could not schedule ${what}; the sweep will catch it`);
+      this.logger.error({ err, id }, `could not schedule ${what}; the sweep will catch it`);
     }
   }
 }

@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AgentStatus } from '../../domain/agent/agent.rules';
 import { DomainError } from '../../domain/errors';
+import { nextSlaCheck, type SlaPolicyData, type SlaTarget } from '../../domain/sla/sla.rules';
 import { keepsQueuePlace } from '../../domain/routing/queue-order';
 import { actionReadsAssignee, assignedTo, freesCapacity, newOffer } from '../../domain/ticket/ticket-load';
 import {
@@ -18,6 +19,9 @@ import type { MessageEntity } from '../../entities/message.entity';
 import type { TicketEventEntity } from '../../entities/ticket-event.entity';
 import { TicketEntity } from '../../entities/ticket.entity';
 import { writeEvents } from '../../events/event-log.store';
+import { presenceAfterStatusChange } from '../presence/presence.service';
+import { loadSlaPolicies } from '../sla/sla-policy.store';
+import { dueTimesOf, settleTicketSla } from '../sla/ticket-sla.mapper';
 import type { AfterCommitEffect } from './after-commit';
 import { TicketEventRecorder } from './ticket-event.recorder';
 import { applyTicketState, loadAssignee, ticketStateOf } from './ticket-state.mapper';
@@ -98,7 +102,7 @@ export class ChangeTransaction {
       offeredToId: ticket.offeredTo?.id ?? null,
       offerExpiresAt: ticket.offerExpiresAt,
     };
-    applyTicketState(ticket, result.next, now, keepsQueuePlace(result.changes));
+    applyTicketState(ticket, result.next, now, result.keepsQueuePlace ?? keepsQueuePlace(result.changes));
     this.recorder.stage(ticket, before, result.changes, actor, now);
     for (const change of result.changes) {
       const agentId = assignedTo(change);
@@ -160,7 +164,11 @@ export class ChangeTransaction {
   async setAgentStatus(agent: AgentEntity, status: AgentStatus, now: Date): Promise<boolean> {
     if (agent.status === status) return false;
     agent.status = status;
+    agent.statusSince = now;
     agent.updatedAt = now;
+    // docs/domain.md "Presence": what the new status starts waiting for.
+    const presence = await presenceAfterStatusChange(this.tx, agent);
+    if (presence) this.after(presence);
     if (status !== AgentStatus.ONLINE) {
       const offered = await this.tx.find(
         TicketEntity,
@@ -180,13 +188,57 @@ export class ChangeTransaction {
     this.effects.push(...effects);
   }
 
+  /**
+   * One SLA_BREACHED change per target missed (docs/domain.md "SLA"); each stays in the ticket's
+   * breached targets, so a target is breached once. The caller holds the ticket's row lock and has
+   * checked that the targets are due and not yet breached (dueBreaches).
+   */
+  slaBreached(ticket: TicketEntity, targets: readonly SlaTarget[], now: Date): void {
+    if (targets.length === 0) return;
+    const state = {
+      status: ticket.status,
+      assigneeId: ticket.assignee?.id ?? null,
+      offeredToId: ticket.offeredTo?.id ?? null,
+    };
+    ticket.slaBreached = [...ticket.slaBreached, ...targets];
+    ticket.slaCheckAt = nextSlaCheck(dueTimesOf(ticket), ticket.slaBreached);
+    ticket.updatedAt = now;
+    this.recorder.stage(
+      ticket,
+      state,
+      targets.map(() => ({ kind: TicketChangeKind.SLA_BREACHED })),
+      SYSTEM_ACTOR,
+      now,
+    );
+    if (ticket.slaCheckAt)
+      this.after({ type: 'SCHEDULE_SLA_CHECK', ticketId: ticket.id, at: ticket.slaCheckAt });
+  }
+
+  /**
+   * docs/domain.md "SLA": the due times of every ticket whose changes so far may have moved them,
+   * from its policy (matched afresh for a new or updated ticket); a new time to look at the ticket
+   * is scheduled after the commit. write() calls it; ingestion, which writes the ticket itself,
+   * calls it first, with the policies its first statement read.
+   */
+  async settleSla(policies?: readonly SlaPolicyData[]): Promise<void> {
+    let known = policies;
+    for (const [ticket, rematch] of this.recorder.takeSlaTouched()) {
+      // A ticket that follows no policy keeps none until it is matched afresh.
+      if (!rematch && ticket.slaPolicy === null) continue;
+      known ??= await loadSlaPolicies(this.tx);
+      const check = settleTicketSla(ticket, known, rematch);
+      if (check) this.after({ type: 'SCHEDULE_SLA_CHECK', ticketId: ticket.id, at: check });
+    }
+  }
+
   /** The event rows not yet written, for a caller that writes them itself (ingestion). */
   takeUnwrittenEvents(): TicketEventEntity[] {
     return this.recorder.takeUnwritten();
   }
 
-  /** Writes what is left: agents' last assignment, the unit of work, then the event rows. */
+  /** Writes what is left: the tickets' SLA, agents' last assignment, the unit of work, then the event rows. */
   async write(): Promise<void> {
+    await this.settleSla();
     if (this.assignedAgents.size > 0) {
       // Knex expands an array binding into a list, so the values travel as PostgreSQL array literals.
       const entries = [...this.assignedAgents];

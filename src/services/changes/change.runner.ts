@@ -1,4 +1,8 @@
-import { DeadlockException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import {
+  DeadlockException,
+  ForeignKeyConstraintViolationException,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TicketEventBus } from '../../events/ticket-event.bus';
 import type { AfterCommit } from './after-commit';
@@ -58,8 +62,15 @@ export class ChangeRunner {
   }
 }
 
+// A policy deleted while a change matched a ticket to it (docs/domain.md "SLA"): run again, with
+// the policies as they are now.
+const SLA_POLICY_GONE = 'tickets_sla_policy_id_foreign';
+
 function isRetryable(err: unknown, options: ChangeOptions): boolean {
   if (err instanceof DeadlockException) return true;
+  if (err instanceof ForeignKeyConstraintViolationException) {
+    return (err as { constraint?: string }).constraint === SLA_POLICY_GONE;
+  }
   if (err instanceof UniqueConstraintViolationException && options.retryOnUnique) {
     const constraint = (err as { constraint?: string }).constraint;
     return constraint !== undefined && options.retryOnUnique.has(constraint);

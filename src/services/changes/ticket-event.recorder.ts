@@ -1,5 +1,6 @@
 import { ref } from '@mikro-orm/core';
 import { assigneeAfter, offeredToAfter } from '../../domain/ticket/ticket-load';
+import { affectsSla, foldReplyOwed, rematchesPolicy } from '../../domain/sla/sla.rules';
 import { foldMetrics } from '../../domain/ticket/ticket-metrics';
 import type { TicketChange } from '../../domain/ticket/ticket-transition';
 import { type Actor, TicketChangeKind, type TicketStatus } from '../../domain/ticket/ticket.enums';
@@ -17,6 +18,8 @@ import { applyMetricsState, metricsStateOf } from './ticket-state.mapper';
 export class TicketEventRecorder {
   private staged = 0;
   private unwritten: TicketEventEntity[] = [];
+  /** Tickets whose SLA due times these changes may move; true: their policy is matched afresh. */
+  private slaTouched = new Map<TicketEntity, boolean>();
 
   /**
    * `before` is the ticket's status, assignee and offered-to agent before these changes (for a new
@@ -68,14 +71,20 @@ export class TicketEventRecorder {
         requesterId: ticket.requester.id,
         internal,
       });
-      metrics = foldMetrics(metrics, {
+      const event = {
         kind: change.kind,
         at,
         toStatus: change.toStatus,
         agentId: change.agentId,
         authorType,
         internal,
-      });
+      };
+      metrics = foldMetrics(metrics, event);
+      ticket.replyOwedSince = foldReplyOwed(ticket.replyOwedSince, event);
+      if (affectsSla({ ...event, fromStatus: change.fromStatus })) {
+        const rematch = rematchesPolicy(change.kind) || (this.slaTouched.get(ticket) ?? false);
+        this.slaTouched.set(ticket, rematch);
+      }
       this.unwritten.push(row);
       this.staged++;
     }
@@ -87,6 +96,13 @@ export class TicketEventRecorder {
     const rows = this.unwritten;
     this.unwritten = [];
     return rows;
+  }
+
+  /** The tickets staged since the last call whose due times may have moved (docs/domain.md "SLA"). */
+  takeSlaTouched(): Map<TicketEntity, boolean> {
+    const touched = this.slaTouched;
+    this.slaTouched = new Map();
+    return touched;
   }
 
   /** Whether this transaction records any change (its commit then has something to announce). */

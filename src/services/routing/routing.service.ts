@@ -16,6 +16,7 @@ import { noServiceMetrics, type ServiceMetrics } from '../metrics.port';
 import { isId, requireId } from '../ids';
 import { RoutingRunner } from './routing-runner';
 import {
+  anySkillsLapsed,
   countWaiting,
   loadAgentSnapshots,
   loadsOf,
@@ -32,12 +33,16 @@ import {
 const QUEUE_BATCH = 200;
 // A run skips waiting tickets other transactions hold; it looks again this long after it ends.
 const SKIPPED_RETRY_MS = 100;
+// setTimeout's longest delay; a lapse further away is looked at again then.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface QueueStats {
   waiting: number;
   oldestWaitingSince: Date | null;
   agentsOnline: number;
   spareCapacity: number;
+  /** Tickets not yet solved with a missed SLA target (docs/domain.md "SLA"). */
+  slaBreached: number;
 }
 
 export interface RoutingPreview {
@@ -56,6 +61,8 @@ export interface RoutingPreview {
 export class RoutingService {
   private readonly runner = new RoutingRunner(() => this.timedRun());
   private retryTimer: NodeJS.Timeout | null = null;
+  /** The wake-up for the next optional-skills lapse a run saw, and its time (ms). */
+  private lapseTimer: { timer: NodeJS.Timeout; at: number } | null = null;
   private stopped = false;
 
   constructor(
@@ -79,9 +86,17 @@ export class RoutingService {
     const snapshots = await loadAgentSnapshots(em, 'ALL');
     const agents = await em.find(AgentEntity, { id: { $in: snapshots.map((a) => a.id) } });
     const refused = await refusalsOf(em, [ticket.id]);
+    const { skillsTimeoutSeconds: seconds } = await readRunSettings(em);
     const pick = pickAgent(
-      { id: ticket.id, requiredSkills: ticket.requiredSkills, ...refusedSnapshot(refused, ticket.id) },
+      {
+        id: ticket.id,
+        requiredSkills: ticket.requiredSkills,
+        optionalSkills: ticket.optionalSkills,
+        waitingSince: ticket.waitingSince,
+        ...refusedSnapshot(refused, ticket.id),
+      },
       snapshots,
+      seconds === null ? { seconds } : { seconds, now: this.clock.now() },
     );
     return { ticket, pick, agents };
   }
@@ -114,11 +129,45 @@ export class RoutingService {
     return { ...head, ...agentFigures(online, requiredSkills) };
   }
 
+  /**
+   * The sweep's part (docs/domain.md "Skills timeout"): a routing run when some waiting ticket's
+   * optional skills have lapsed. A run arms its own wake-up for the next lapse it saw; this covers
+   * a process that stopped with that wake-up pending, and a changed timeout. Returns whether it ran.
+   */
+  async routeLapsedSkills(now: Date = this.clock.now()): Promise<boolean> {
+    const em = this.em.fork();
+    const { skillsTimeoutSeconds } = await readRunSettings(em);
+    if (!(await anySkillsLapsed(em, skillsTimeoutSeconds, now))) return false;
+    await this.routeQueue();
+    return true;
+  }
+
   /** No more follow-up runs (the server is stopping). */
   stop(): void {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    if (this.lapseTimer) clearTimeout(this.lapseTimer.timer);
+    this.lapseTimer = null;
+  }
+
+  /**
+   * A ticket left waiting only for its optional skills may be placed once they lapse, when nothing
+   * else asks for routing: a run at that moment. One timer per process, for the earliest lapse
+   * known; a later run that sees an earlier one moves it. A timer that finds nothing to do costs
+   * one run. Process memory only: the sweep covers a process that stops before its timer fires.
+   */
+  private wakeAtLapse(at: Date | null): void {
+    if (at === null || this.stopped) return;
+    if (this.lapseTimer && this.lapseTimer.at <= at.getTime()) return;
+    if (this.lapseTimer) clearTimeout(this.lapseTimer.timer);
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at.getTime() - this.clock.now().getTime()));
+    const timer = setTimeout(() => {
+      this.lapseTimer = null;
+      this.routeQueue().catch((err: unknown) => this.logger.error({ err }, 'routing run failed'));
+    }, delay);
+    timer.unref();
+    this.lapseTimer = { timer, at: at.getTime() };
   }
 
   /**
@@ -148,11 +197,14 @@ export class RoutingService {
    * One run, in one transaction: the lock, the agents (locked) and their loads, then the queue in
    * batches: pick for the batch, claim what was picked through transition() (OFFER or
    * AUTO_ASSIGN). Offers and assignments never free capacity nor ask for routing, so the run's own
-   * after-commit step only schedules offer expiries.
+   * after-commit step only schedules offer expiries. After the commit, a wake-up for the next
+   * optional-skills lapse among the tickets it left waiting.
    */
   private async runOnce(): Promise<void> {
+    let nextLapse: Date | null = null;
     const { value: skipped } = await this.changes.run(async (change) => {
       const { tx } = change;
+      nextLapse = null;
       await takeRoutingLock(tx);
       let agents: readonly AgentSnapshot[] = await loadAgentSnapshots(tx, 'ROUTABLE_LOCKED');
       if (agents.length === 0) return false;
@@ -164,8 +216,13 @@ export class RoutingService {
       while (hasSpareCapacity(agents)) {
         const batch = await lockQueueBatch(tx, after, QUEUE_BATCH);
         examined += batch.length;
-        const result = pickBatch(batch, agents, { autoAccept: settings.autoAccept, now });
+        const result = pickBatch(batch, agents, {
+          autoAccept: settings.autoAccept,
+          now,
+          skillsTimeoutSeconds: settings.skillsTimeoutSeconds,
+        });
         agents = result.agents;
+        nextLapse = earlier(nextLapse, result.nextLapse);
         placed += await this.claim(change, result.picks, settings, now);
         if (batch.length < QUEUE_BATCH) {
           // The whole queue was read: more waiting than read means some were held by others.
@@ -176,6 +233,7 @@ export class RoutingService {
       }
       return false;
     });
+    this.wakeAtLapse(nextLapse);
     if (skipped) this.retrySkipped();
   }
 
@@ -206,4 +264,10 @@ export class RoutingService {
     }
     return claimed;
   }
+}
+
+function earlier(a: Date | null, b: Date | null): Date | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a.getTime() <= b.getTime() ? a : b;
 }

@@ -96,14 +96,21 @@ export async function takeRoutingLock(em: EntityManager): Promise<void> {
 export interface RunSettings {
   autoAccept: boolean;
   offerTimeoutSeconds: number;
+  /** After this much waiting a ticket's optional skills stop counting; null: never. */
+  skillsTimeoutSeconds: number | null;
 }
 
 export async function readRunSettings(em: EntityManager): Promise<RunSettings> {
-  const [row] = await em.execute<{ auto_accept: boolean; offer_timeout_seconds: number }[]>(
-    'select auto_accept, offer_timeout_seconds from routing_settings where id = ?',
-    [RoutingSettingsEntity.SINGLETON_ID],
-  );
-  return { autoAccept: row?.auto_accept ?? false, offerTimeoutSeconds: row?.offer_timeout_seconds ?? 30 };
+  const [row] = await em.execute<
+    { auto_accept: boolean; offer_timeout_seconds: number; skills_timeout_seconds: number | null }[]
+  >('select auto_accept, offer_timeout_seconds, skills_timeout_seconds from routing_settings where id = ?', [
+    RoutingSettingsEntity.SINGLETON_ID,
+  ]);
+  return {
+    autoAccept: row?.auto_accept ?? false,
+    offerTimeoutSeconds: row?.offer_timeout_seconds ?? 30,
+    skillsTimeoutSeconds: row?.skills_timeout_seconds ?? null,
+  };
 }
 
 interface QueuedRow {
@@ -111,6 +118,7 @@ interface QueuedRow {
   priority: TicketPriority;
   waiting_since: string | Date;
   required_skills: string[];
+  optional_skills: string[];
 }
 
 export type QueuePosition = Pick<BatchTicket, 'id' | 'priority' | 'waitingSince'>;
@@ -127,7 +135,7 @@ export async function lockQueueBatch(
 ): Promise<BatchTicket[]> {
   const { condition, params } = after ? queueAfter(after) : { condition: '', params: [] };
   const rows = await em.execute<QueuedRow[]>(
-    `select id, priority, waiting_since, required_skills from tickets
+    `select id, priority, waiting_since, required_skills, optional_skills from tickets
       where ${WAITING} ${condition}
       order by ${QUEUE_ORDER_BY}
       limit ${limit} for update skip locked`,
@@ -142,6 +150,7 @@ export async function lockQueueBatch(
     priority: r.priority,
     waitingSince: new Date(r.waiting_since),
     requiredSkills: r.required_skills,
+    optionalSkills: r.optional_skills,
     ...refusedSnapshot(refused, r.id),
   }));
 }
@@ -170,17 +179,50 @@ export async function countWaiting(em: EntityManager): Promise<number> {
   return row?.waiting ?? 0;
 }
 
-/** How many tickets wait (of one channel, or all), and since when the longest-waiting one has. */
+/**
+ * Whether a waiting ticket's optional skills have lapsed by `now` (docs/domain.md "Skills
+ * timeout"): such a ticket may have become placeable with nothing else changing.
+ */
+export async function anySkillsLapsed(
+  em: EntityManager,
+  skillsTimeoutSeconds: number | null,
+  now: Date,
+): Promise<boolean> {
+  if (skillsTimeoutSeconds === null) return false;
+  const [row] = await em.execute<{ lapsed: boolean }[]>(
+    `select exists (
+       select 1 from tickets
+        where ${WAITING} and cardinality(optional_skills) > 0
+          and waiting_since <= ?::timestamptz - make_interval(secs => ?)
+     ) as lapsed`,
+    [now, skillsTimeoutSeconds],
+  );
+  return row?.lapsed === true;
+}
+
+/**
+ * How many tickets wait (of one channel, or all), and since when the longest-waiting one has; and
+ * how many not yet solved have missed an SLA target (docs/domain.md "SLA"; a partial index holds
+ * exactly those). One statement.
+ */
 export async function queueHead(
   em: EntityManager,
   channelId: string | null = null,
-): Promise<{ waiting: number; oldestWaitingSince: Date | null }> {
-  const [row] = await em.execute<{ waiting: number; oldest: string | Date | null }[]>(
-    `select count(*)::int as waiting, min(waiting_since) as oldest from tickets
-      where ${WAITING}${channelId === null ? '' : ' and channel_id = ?'}`,
-    channelId === null ? [] : [channelId],
+): Promise<{ waiting: number; oldestWaitingSince: Date | null; slaBreached: number }> {
+  const channel = channelId === null ? '' : ' and channel_id = ?';
+  const [row] = await em.execute<{ waiting: number; oldest: string | Date | null; sla_breached: number }[]>(
+    `select w.waiting, w.oldest, b.sla_breached
+       from (select count(*)::int as waiting, min(waiting_since) as oldest from tickets
+              where ${WAITING}${channel}) w,
+            (select count(*)::int as sla_breached from tickets
+              where sla_breached <> '{}' and status not in ('SOLVED', 'CLOSED')${channel}) b`,
+    channelId === null ? [] : [channelId, channelId],
   );
-  return { waiting: row?.waiting ?? 0, oldestWaitingSince: row?.oldest ? new Date(row.oldest) : null };
+  return {
+    waiting: row?.waiting ?? 0,
+    oldestWaitingSince: row?.oldest ? new Date(row.oldest) : null,
+    slaBreached: row?.sla_breached ?? 0,
+  };
 }
 
 /** Who routing leaves out for one ticket, and why (the preview names each). */
