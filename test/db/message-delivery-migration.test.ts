@@ -36,13 +36,7 @@ async function fixture() {
   return { message, change };
 }
 
-const kinds = async () =>
-  (
-    await db.client.query<{ label: string }>(
-      `select e.enumlabel as label from pg_enum e join pg_type t on t.oid = e.enumtypid
-        where t.typname = 'ticket_change_kind' order by e.enumsortorder`,
-    )
-  ).rows.map((r) => r.label);
+const kinds = () => db.changeKinds();
 
 describe('the message delivery migration', () => {
   it('refuses in the database what the domain refuses', async () => {

@@ -15,13 +15,7 @@ beforeEach(async () => {
 });
 afterEach(() => db.close());
 
-const kinds = async () =>
-  (
-    await db.client.query<{ label: string }>(
-      `select e.enumlabel as label from pg_enum e join pg_type t on t.oid = e.enumtypid
-        where t.typname = 'ticket_change_kind' order by e.enumsortorder`,
-    )
-  ).rows.map((r) => r.label);
+const kinds = () => db.changeKinds();
 
 describe('the SLA migration', () => {
   it('adds SLA_BREACHED last and the SLA columns, and takes them out again on the way down', async () => {

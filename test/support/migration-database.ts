@@ -18,6 +18,8 @@ export interface MigrationDatabase {
   one<T>(sql: string, params?: unknown[]): Promise<T>;
   /** The first of the conversation styles the migrations seed. */
   styleId(): Promise<string>;
+  /** ticket_change_kind's values, in their order (a migration adding a kind puts it last). */
+  changeKinds(): Promise<string[]>;
   channel(name: string, styleId: string): Promise<string>;
   endUser(channelId: string, externalId: string): Promise<string>;
   agent(name: string): Promise<string>;
@@ -50,6 +52,13 @@ export async function openMigrationDatabase(): Promise<MigrationDatabase> {
     client,
     one,
     styleId: () => id('select id from conversation_styles order by name limit 1'),
+    changeKinds: async () =>
+      (
+        await client.query<{ label: string }>(
+          `select e.enumlabel as label from pg_enum e join pg_type t on t.oid = e.enumtypid
+            where t.typname = 'ticket_change_kind' order by e.enumsortorder`,
+        )
+      ).rows.map((r) => r.label),
     channel: (name, styleId) =>
       id(
         `insert into channels (id, kind, name, style_id, required_skills, created_at, updated_at)
